@@ -1,0 +1,76 @@
+"""Command-line tasks: flask --app equipment_share <command>."""
+
+import click
+from flask import Flask
+
+from equipment_share.database import upgrade_schema
+from equipment_share.domain.errors import ValidationFailed
+from equipment_share.extensions import db
+from equipment_share.models import Organization
+from equipment_share.services.tokens import issue_token
+from equipment_share.services.users import create_user, find_user
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the database schema, or upgrade it to the newest version."""
+    upgrade_schema()
+    click.echo("Database schema is up to date.")
+
+
+@click.command("demo-data")
+def demo_data_command() -> None:
+    """Load demo platforms, instruments, SMEs and logins (safe to run again)."""
+    from equipment_share.demo_data import load_demo_data
+
+    upgrade_schema()
+    logins = load_demo_data()
+    db.session.commit()
+    click.echo(f"Demo data is loaded. Demo logins (password for all: {logins.password}):")
+    for role, email, organization in logins.accounts:
+        click.echo(f"  {role:<9} {email:<32} {organization}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["admin", "platform", "sme", "finance"]))
+@click.option("--org", "organization_name", help="Name of the user's organisation.")
+@click.option("--name", default="", help="The person's name.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(email, role, organization_name, name, password) -> None:
+    """Create a user account."""
+    organization_id = None
+    if organization_name:
+        organization = db.session.scalar(
+            db.select(Organization).where(Organization.name == organization_name)
+        )
+        if organization is None:
+            raise click.ClickException(f"No organisation is named {organization_name!r}.")
+        organization_id = organization.id
+    values = {"email": email, "password": password, "role": role, "name": name}
+    try:
+        user = create_user(None, values | {"organization_id": organization_id})
+    except ValidationFailed as failure:
+        problems = "; ".join(f"{field}: {message}" for field, message in failure.fields.items())
+        raise click.ClickException(problems) from None
+    db.session.commit()
+    click.echo(f"Created {user.role.value} user {user.email}.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--label", default="cli", help="A note to recognise the token by.")
+def create_token_command(email, label) -> None:
+    """Make an API token for a user; it is printed once, as the last line."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user has the e-mail address {email}.")
+    token = issue_token(user, label)
+    db.session.commit()
+    click.echo(f"API token for {user.email} (shown only now; keep it secret):")
+    click.echo(token)
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db_command, demo_data_command, create_user_command, create_token_command):
+        app.cli.add_command(command)

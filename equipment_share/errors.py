@@ -1,0 +1,99 @@
+"""One place that turns errors into answers: JSON under /api/, a page everywhere else."""
+
+from flask import Flask, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from equipment_share.domain.errors import DomainError, ValidationFailed
+from equipment_share.extensions import db
+from equipment_share.i18n import translate
+
+STATUS_FOR_CODE = {
+    "bad_request": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "payload_too_large": 413,
+    "booking_conflict": 409,
+    "invalid_state": 409,
+    "period_locked": 409,
+    "already_claimed": 409,
+    "validation_error": 422,
+    "outside_idle_window": 422,
+    "rule_violation": 422,
+    "internal_error": 500,
+}
+CODE_FOR_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    422: "validation_error",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(code: str, message: str, details: dict | None = None, status: int | None = None):
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return body, status or STATUS_FOR_CODE.get(code, 400)
+
+
+def error_page(status: int, message: str):
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def handle_domain_error(error: DomainError):
+    db.session.rollback()
+    details = dict(error.details)
+    if isinstance(error, ValidationFailed):
+        details["fields"] = {name: translate(message) for name, message in error.fields.items()}
+    status = STATUS_FOR_CODE.get(error.code, 400)
+    if wants_json():
+        return json_error(error.code, translate(error.message), details, status)
+    return error_page(status, translate(error.message))
+
+
+def handle_http_error(error: HTTPException):
+    db.session.rollback()
+    status = error.code or 500
+    if wants_json():
+        code = CODE_FOR_STATUS.get(status, "internal_error" if status >= 500 else "bad_request")
+        return json_error(code, error.description or error.name, status=status)
+    return error_page(status, error.description or error.name)
+
+
+def handle_csrf_error(error: CSRFError):
+    db.session.rollback()
+    return error_page(
+        400,
+        gettext(
+            "The form has expired or was not sent from this site. Reload the page and try again."
+        ),
+    )
+
+
+def handle_unexpected_error(error: Exception):
+    db.session.rollback()
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error")
+    message = gettext("Something went wrong on our side. Nothing was saved; please try again.")
+    if wants_json():
+        return json_error("internal_error", message, status=500)
+    return error_page(500, message)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)

@@ -1,0 +1,28 @@
+"""All models, imported here so that Alembic and create_all see every table."""
+
+from equipment_share.models.base import Base, Money, UTCDateTime, utcnow
+from equipment_share.models.equipment import Equipment, IdleWindow, IdleWindowKind
+from equipment_share.models.organizations import (
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    organization_relations,
+)
+from equipment_share.models.users import ApiToken, Role, User
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Equipment",
+    "IdleWindow",
+    "IdleWindowKind",
+    "Money",
+    "Organization",
+    "OrganizationKind",
+    "OrganizationStatus",
+    "Role",
+    "User",
+    "UTCDateTime",
+    "organization_relations",
+    "utcnow",
+]

@@ -1,0 +1,63 @@
+"""Who may see and do what. Every view and API handler asks here, never decides itself."""
+
+from equipment_share.domain.errors import Forbidden, NotFound
+from equipment_share.extensions import db
+from equipment_share.models import Equipment, Organization, Role, User
+
+
+def require_role(actor: User | None, *roles: Role) -> None:
+    if actor is None or actor.role not in roles:
+        raise Forbidden()
+
+
+def is_admin(actor: User | None) -> bool:
+    return actor is not None and actor.role == Role.ADMIN
+
+
+def owns_equipment(actor: User | None, equipment: Equipment) -> bool:
+    return (
+        actor is not None
+        and actor.role == Role.PLATFORM
+        and actor.organization_id == equipment.platform_id
+    )
+
+
+def can_see_equipment(viewer: User | None, equipment: Equipment) -> bool:
+    """Public when active on an approved platform; otherwise only its owner and the operators."""
+    if equipment.active and equipment.platform.is_approved:
+        return True
+    if viewer is None:
+        return False
+    return owns_equipment(viewer, equipment) or viewer.role in (Role.ADMIN, Role.FINANCE)
+
+
+def visible_equipment(viewer: User | None, equipment_id: int) -> Equipment:
+    equipment = db.session.get(Equipment, equipment_id)
+    if equipment is None or not can_see_equipment(viewer, equipment):
+        raise NotFound()
+    return equipment
+
+
+def owned_equipment(actor: User | None, equipment_id: int) -> Equipment:
+    """The instrument, for its owning platform: 404 when invisible, 403 when only visible."""
+    equipment = visible_equipment(actor, equipment_id)
+    if not owns_equipment(actor, equipment):
+        raise Forbidden()
+    return equipment
+
+
+def can_see_organization(viewer: User | None, organization: Organization) -> bool:
+    if viewer is None:
+        return False
+    if viewer.role in (Role.ADMIN, Role.FINANCE):
+        return True
+    return viewer.organization_id == organization.id or (
+        organization.kind == "platform" and organization.is_approved
+    )
+
+
+def visible_organization(viewer: User | None, organization_id: int) -> Organization:
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or not can_see_organization(viewer, organization):
+        raise NotFound()
+    return organization

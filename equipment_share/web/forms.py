@@ -1,0 +1,136 @@
+"""Forms parse and type what the browser sends; the services decide what is valid."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from equipment_share.domain.equipment import CATEGORIES
+
+WEEKDAYS = [
+    (0, _l("Mon")),
+    (1, _l("Tue")),
+    (2, _l("Wed")),
+    (3, _l("Thu")),
+    (4, _l("Fri")),
+    (5, _l("Sat")),
+    (6, _l("Sun")),
+]
+
+
+def category_choices():
+    return [(key, _l(label)) for key, label in CATEGORIES.items()]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
+
+
+class OrganizationFields(FlaskForm):
+    name = StringField(_l("Organisation name"))
+    name_en = StringField(_l("English name"))
+    uscc = StringField(_l("Unified Social Credit Code"))
+    tech_sme_certified = BooleanField(_l("Certified tech SME (in the city's cultivation list)"))
+    tech_sme_cert_no = StringField(_l("Tech-SME certificate number"))
+    industry = StringField(_l("Industry"))
+    address = StringField(_l("Address"))
+    contact_name = StringField(_l("Contact person"))
+    contact_phone = StringField(_l("Contact phone"))
+    description = TextAreaField(_l("Description"))
+
+
+class RegistrationForm(OrganizationFields):
+    user_name = StringField(_l("Your name"))
+    email = EmailField(_l("E-mail"))
+    password = PasswordField(_l("Password"))
+
+
+class OrganizationForm(OrganizationFields):
+    kind = SelectField(_l("Kind"), choices=[("sme", _l("SME")), ("platform", _l("Platform"))])
+    related_organization_ids = SelectMultipleField(_l("Related parties"), coerce=int)
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail"))
+    name = StringField(_l("Name"))
+    password = PasswordField(_l("Password"))
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            ("sme", _l("SME user")),
+            ("platform", _l("Platform manager")),
+            ("finance", _l("Finance officer")),
+            ("admin", _l("Administrator")),
+        ],
+    )
+    organization_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
+
+
+class EquipmentForm(FlaskForm):
+    name = StringField(_l("Name"))
+    name_en = StringField(_l("English name"))
+    category = SelectField(_l("Category"), choices=category_choices)
+    model = StringField(_l("Model"))
+    location = StringField(_l("Location"))
+    description = TextAreaField(_l("Description"))
+    hourly_rate = StringField(_l("Hourly rate (CNY)"))
+    setup_fee = StringField(_l("Setup fee (CNY)"))
+    min_charge_minutes = IntegerField(_l("Minimum charge (minutes)"), validators=[InputRequired()])
+    billing_increment_minutes = IntegerField(
+        _l("Billing increment (minutes)"), validators=[InputRequired()]
+    )
+    slot_minutes = IntegerField(_l("Slot (minutes)"), validators=[InputRequired()])
+    min_booking_minutes = IntegerField(
+        _l("Shortest booking (minutes)"), validators=[InputRequired()]
+    )
+    max_booking_minutes = IntegerField(
+        _l("Longest booking (minutes)"), validators=[InputRequired()]
+    )
+    lead_time_hours = IntegerField(_l("Book at least (hours ahead)"), validators=[InputRequired()])
+    horizon_days = IntegerField(_l("Book at most (days ahead)"), validators=[InputRequired()])
+    requires_approval = BooleanField(_l("Bookings need the platform's approval"))
+    active = BooleanField(_l("Open for booking (untick for maintenance)"))
+    timezone = StringField(_l("Time zone"))
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
+
+
+class WeeklyWindowForm(FlaskForm):
+    weekdays = SelectMultipleField(
+        _l("Weekdays"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    start_time = TimeField(_l("From"), validators=[InputRequired()])
+    end_time = TimeField(_l("To"), validators=[InputRequired()])
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_to = DateField(_l("Valid until"), validators=[Optional()])
+
+
+class OneOffWindowForm(FlaskForm):
+    start = DateTimeLocalField(_l("From"), validators=[InputRequired()])
+    end = DateTimeLocalField(_l("To"), validators=[InputRequired()])
+
+
+class TokenForm(FlaskForm):
+    label = StringField(_l("What the token is for"))
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change something."""

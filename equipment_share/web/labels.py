@@ -1,0 +1,25 @@
+"""Words for stored values (statuses, roles, kinds), translated where they are shown."""
+
+from flask_babel import lazy_gettext as _l
+
+from equipment_share.domain.equipment import CATEGORIES
+
+LABELS = {
+    "pending": _l("pending approval"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "platform": _l("Platform"),
+    "sme": _l("SME"),
+    "admin": _l("Administrator"),
+    "finance": _l("Finance officer"),
+    "weekly": _l("weekly"),
+    "once": _l("one-off"),
+}
+
+
+def label(value) -> str:
+    """The reader's word for a stored value; the value itself when there is none."""
+    key = getattr(value, "value", value)
+    if key in CATEGORIES:
+        return _l(CATEGORIES[key])
+    return LABELS.get(key, key)

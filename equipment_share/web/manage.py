@@ -1,0 +1,160 @@
+"""A platform manages its instruments: rate card, booking rules, photo and idle windows."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from equipment_share.domain.errors import ValidationFailed
+from equipment_share.extensions import db
+from equipment_share.models import Equipment, IdleWindowKind, Role
+from equipment_share.services.access import owned_equipment
+from equipment_share.services.equipment import (
+    DEFAULT_VALUES,
+    add_one_off_window,
+    add_weekly_window,
+    create_equipment,
+    delete_idle_window,
+    equipment_values,
+    update_equipment,
+)
+from equipment_share.services.photos import save_photo
+from equipment_share.web.forms import EmptyForm, EquipmentForm, OneOffWindowForm, WeeklyWindowForm
+from equipment_share.web.helpers import from_local, role_required, show_errors
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+EQUIPMENT_FIELDS = [name for name in DEFAULT_VALUES] + ["name", "category", "hourly_rate"]
+
+
+def _form_values(form: EquipmentForm) -> dict:
+    return {name: getattr(form, name).data for name in EQUIPMENT_FIELDS}
+
+
+def _store_photo(form: EquipmentForm, equipment: Equipment) -> None:
+    upload = form.photo.data
+    if upload and getattr(upload, "filename", ""):
+        save_photo(
+            current_user,
+            equipment,
+            upload.read(current_app.config["MAX_PHOTO_BYTES"] + 1),
+            current_app.config["UPLOAD_FOLDER"],
+            current_app.config["MAX_PHOTO_BYTES"],
+        )
+
+
+@bp.route("/equipment")
+@role_required(Role.PLATFORM)
+def equipment_list():
+    instruments = db.session.scalars(
+        select(Equipment)
+        .where(Equipment.platform_id == current_user.organization_id)
+        .order_by(Equipment.id)
+    ).all()
+    return render_template("manage/equipment_list.html", instruments=instruments)
+
+
+@bp.route("/equipment/new", methods=["GET", "POST"])
+@role_required(Role.PLATFORM)
+def equipment_new():
+    form = EquipmentForm(data=DEFAULT_VALUES | {"hourly_rate": "", "setup_fee": "0.00"})
+    if form.validate_on_submit():
+        try:
+            equipment = create_equipment(current_user, _form_values(form))
+            _store_photo(form, equipment)
+        except ValidationFailed as failure:
+            db.session.rollback()
+            show_errors(form, failure)
+        else:
+            flash(_("The instrument is published. Now add the times it is idle."), "success")
+            return redirect(url_for("manage.equipment_edit", equipment_id=equipment.id))
+    return render_template("manage/equipment_form.html", form=form, equipment=None)
+
+
+@bp.route("/equipment/<int:equipment_id>", methods=["GET", "POST"])
+@role_required(Role.PLATFORM)
+def equipment_edit(equipment_id: int):
+    equipment = owned_equipment(current_user, equipment_id)
+    form = EquipmentForm(data=equipment_values(equipment))
+    if form.validate_on_submit():
+        try:
+            update_equipment(current_user, equipment, _form_values(form))
+            _store_photo(form, equipment)
+        except ValidationFailed as failure:
+            db.session.rollback()
+            equipment = owned_equipment(current_user, equipment_id)
+            show_errors(form, failure)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("manage.equipment_edit", equipment_id=equipment.id))
+    return render_template(
+        "manage/equipment_form.html",
+        form=form,
+        equipment=equipment,
+        weekly_form=WeeklyWindowForm(prefix="weekly"),
+        once_form=OneOffWindowForm(prefix="once"),
+        delete_form=EmptyForm(),
+        weekly_kind=IdleWindowKind.WEEKLY,
+    )
+
+
+@bp.route("/equipment/<int:equipment_id>/idle-windows/weekly", methods=["POST"])
+@role_required(Role.PLATFORM)
+def add_weekly(equipment_id: int):
+    equipment = owned_equipment(current_user, equipment_id)
+    form = WeeklyWindowForm(prefix="weekly")
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in form.data if name != "csrf_token"}
+        try:
+            add_weekly_window(current_user, equipment, values)
+        except ValidationFailed as failure:
+            return _rerender_with_errors(equipment, weekly_form=form, failure=failure)
+        flash(_("Weekly idle window added."), "success")
+        return redirect(url_for("manage.equipment_edit", equipment_id=equipment.id) + "#idle")
+    return _rerender_with_errors(equipment, weekly_form=form)
+
+
+@bp.route("/equipment/<int:equipment_id>/idle-windows/once", methods=["POST"])
+@role_required(Role.PLATFORM)
+def add_once(equipment_id: int):
+    equipment = owned_equipment(current_user, equipment_id)
+    form = OneOffWindowForm(prefix="once")
+    if form.validate_on_submit():
+        values = {"start": from_local(form.start.data), "end": from_local(form.end.data)}
+        try:
+            add_one_off_window(current_user, equipment, values)
+        except ValidationFailed as failure:
+            return _rerender_with_errors(equipment, once_form=form, failure=failure)
+        flash(_("One-off idle window added."), "success")
+        return redirect(url_for("manage.equipment_edit", equipment_id=equipment.id) + "#idle")
+    return _rerender_with_errors(equipment, once_form=form)
+
+
+@bp.route("/equipment/<int:equipment_id>/idle-windows/<int:window_id>/delete", methods=["POST"])
+@role_required(Role.PLATFORM)
+def delete_window(equipment_id: int, window_id: int):
+    equipment = owned_equipment(current_user, equipment_id)
+    if EmptyForm().validate_on_submit():
+        delete_idle_window(current_user, equipment, window_id)
+        flash(_("Idle window removed."), "success")
+    return redirect(url_for("manage.equipment_edit", equipment_id=equipment.id) + "#idle")
+
+
+def _rerender_with_errors(equipment, *, weekly_form=None, once_form=None, failure=None):
+    """The instrument page again, with the submitted idle-window form showing its errors."""
+    db.session.rollback()
+    equipment = owned_equipment(current_user, equipment.id)
+    submitted = weekly_form or once_form
+    if failure is not None:
+        show_errors(submitted, failure)
+    return (
+        render_template(
+            "manage/equipment_form.html",
+            form=EquipmentForm(data=equipment_values(equipment), formdata=None),
+            equipment=equipment,
+            weekly_form=weekly_form or WeeklyWindowForm(prefix="weekly", formdata=None),
+            once_form=once_form or OneOffWindowForm(prefix="once", formdata=None),
+            delete_form=EmptyForm(),
+            weekly_kind=IdleWindowKind.WEEKLY,
+        ),
+        422,
+    )

@@ -1,0 +1,166 @@
+"""Fixtures: a fresh app and database per test (SQLite file, or DATABASE_URL when set), and
+factories with sensible defaults for organisations, users, instruments and API tokens."""
+
+import itertools
+import os
+from datetime import time
+
+import pytest
+from sqlalchemy import text
+
+from equipment_share import create_app
+from equipment_share.domain.organizations import uscc_with_check_character
+from equipment_share.extensions import db
+from equipment_share.models import (
+    Equipment,
+    IdleWindow,
+    IdleWindowKind,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    Role,
+    User,
+)
+from equipment_share.services.tokens import issue_token
+
+PASSWORD = "correct-horse-9"
+_numbers = itertools.count(1)
+
+
+def reset_postgres_schema() -> None:
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, database_url):
+    monkeypatch.setenv("EQUIPMENT_SHARE_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        }
+    )
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            reset_postgres_schema()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def next_number() -> int:
+    return next(_numbers)
+
+
+def valid_uscc() -> str:
+    return uscc_with_check_character(f"91141100MA{next_number():07d}")
+
+
+@pytest.fixture
+def make_org(app):
+    def make(kind="sme", *, status=OrganizationStatus.APPROVED, **values) -> Organization:
+        number = next_number()
+        organization = Organization(
+            name=values.pop("name", f"{kind} organisation {number}"),
+            kind=OrganizationKind(kind),
+            status=status,
+            uscc=values.pop("uscc", valid_uscc()),
+            **values,
+        )
+        db.session.add(organization)
+        db.session.commit()
+        return organization
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    def make(role="sme", organization=None, *, email=None, password=PASSWORD, **values) -> User:
+        role = Role(role)
+        if organization is None and role in (Role.SME, Role.PLATFORM):
+            organization = make_org(role.value)
+        user = User(
+            email=email or f"{role.value}{next_number()}@test.example",
+            role=role,
+            organization=organization,
+            **values,
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_equipment(app, make_org):
+    def make(platform=None, *, weekly=None, **values) -> Equipment:
+        """An active instrument, idle Mon-Sun 08:00-20:00 local unless `weekly` says otherwise."""
+        fields = {
+            "name": f"Instrument {next_number()}",
+            "category": "chemical_analysis",
+            "hourly_rate": "300.00",
+            "setup_fee": "0.00",
+        } | values
+        equipment = Equipment(platform=platform or make_org("platform"), **fields)
+        for weekdays, start, end in weekly or [((0, 1, 2, 3, 4, 5, 6), time(8), time(20))]:
+            equipment.idle_windows.append(
+                IdleWindow(
+                    kind=IdleWindowKind.WEEKLY,
+                    weekdays=",".join(map(str, weekdays)),
+                    start_time=start,
+                    end_time=end,
+                )
+            )
+        db.session.add(equipment)
+        db.session.commit()
+        return equipment
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(user: User, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, "sign-in failed"
+        return response
+
+    return sign_in
+
+
+@pytest.fixture
+def api_headers(app):
+    def headers_for(user: User) -> dict:
+        token = issue_token(user, "test")
+        db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers_for
+
+
+def count_rows(model) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
