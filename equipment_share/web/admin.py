@@ -17,7 +17,7 @@ from equipment_share.services.organizations import (
     update_organization,
 )
 from equipment_share.services.users import create_user
-from equipment_share.web.forms import EmptyForm, OrganizationForm, UserForm
+from equipment_share.web.forms import EmptyForm, OrganizationForm, UserForm, options
 from equipment_share.web.helpers import role_required, show_errors
 from equipment_share.web.labels import label
 
@@ -36,11 +36,11 @@ def _organization_form(organization: Organization | None = None) -> Organization
             "related_organization_ids": [other.id for other in organization.related_organizations]
         }
     form = OrganizationForm(data=data)
-    form.related_organization_ids.choices = [
+    form.related_organization_ids.choices = options(
         (other.id, other.name)
         for other in _all_organizations()
         if organization is None or other.id != organization.id
-    ]
+    )
     return form
 
 
@@ -114,9 +114,9 @@ def organization_status(organization_id: int):
 @role_required(Role.ADMIN)
 def users():
     form = UserForm()
-    form.organization_id.choices = [(0, "—")] + [
-        (organization.id, organization.name) for organization in _all_organizations()
-    ]
+    form.organization_id.choices = options(
+        [(0, "—")] + [(organization.id, organization.name) for organization in _all_organizations()]
+    )
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in ("email", "name", "password", "role")}
         values["organization_id"] = form.organization_id.data or None

@@ -10,6 +10,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -20,6 +21,12 @@ from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from equipment_share.domain.equipment import CATEGORIES
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 WEEKDAYS = [
     (0, _l("Mon")),
@@ -32,8 +39,8 @@ WEEKDAYS = [
 ]
 
 
-def category_choices():
-    return [(key, _l(label)) for key, label in CATEGORIES.items()]
+def category_choices() -> list[SelectChoice]:
+    return options((key, _l(label)) for key, label in CATEGORIES.items())
 
 
 class LoginForm(FlaskForm):
@@ -61,7 +68,9 @@ class RegistrationForm(OrganizationFields):
 
 
 class OrganizationForm(OrganizationFields):
-    kind = SelectField(_l("Kind"), choices=[("sme", _l("SME")), ("platform", _l("Platform"))])
+    kind = SelectField(
+        _l("Kind"), choices=options([("sme", _l("SME")), ("platform", _l("Platform"))])
+    )
     related_organization_ids = SelectMultipleField(_l("Related parties"), coerce=int)
 
 
@@ -71,12 +80,14 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password"))
     role = SelectField(
         _l("Role"),
-        choices=[
-            ("sme", _l("SME user")),
-            ("platform", _l("Platform manager")),
-            ("finance", _l("Finance officer")),
-            ("admin", _l("Administrator")),
-        ],
+        choices=options(
+            [
+                ("sme", _l("SME user")),
+                ("platform", _l("Platform manager")),
+                ("finance", _l("Finance officer")),
+                ("admin", _l("Administrator")),
+            ]
+        ),
     )
     organization_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
 
@@ -112,7 +123,7 @@ class EquipmentForm(FlaskForm):
 class WeeklyWindowForm(FlaskForm):
     weekdays = SelectMultipleField(
         _l("Weekdays"),
-        choices=WEEKDAYS,
+        choices=options(WEEKDAYS),
         coerce=int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),

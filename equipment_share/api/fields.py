@@ -1,0 +1,141 @@
+"""The base schema and the fields of the JSON API.
+
+Schemas check JSON *types* only: a number where a string belongs is the client's bug and answers
+400 bad_request. Whether a value is acceptable (a rate not negative, a known category, an end
+after its start) is the domain's business and answers 422 validation_error, from the same
+validators the web forms use. Strings that must be read as something (a time, a date) sit in
+between: a string is the right type, so one that does not read as a time is a value problem.
+Such a field yields `Unreadable`, and `ApiSchema` turns every one of them into a single
+ValidationFailed once the types are known to be right.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+from flask import current_app
+
+from equipment_share.domain.errors import N_, Message, ValidationFailed
+
+MONEY_EXAMPLE = "360.00"
+CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def deployment_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A string that does not read as the value its field wants."""
+
+    message: Message
+
+
+class ApiSchema(ma.Schema):
+    """A request body or query: unknown fields refused, unreadable strings reported together."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.post_load
+    def _refuse_unreadable_values(self, data: dict, **kwargs) -> dict:
+        problems = {name: value.message for name, value in data.items() if isinstance(value, Unreadable)}
+        if problems:
+            raise ValidationFailed(problems)
+        return data
+
+
+class WholeNumber(ma.fields.Integer):
+    """A JSON integer: no strings, floats or booleans."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+
+class StrictBoolean(ma.fields.Boolean):
+    """JSON true or false only: not 1, "yes" or "on"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Money(ma.fields.String):
+    """CNY as a decimal string with two places; JSON numbers are refused (floats are not money).
+
+    The string itself is checked by the domain (not negative, at most two decimals).
+    """
+
+    def __init__(self, **kwargs):
+        metadata = {"format": "decimal", "example": MONEY_EXAMPLE} | kwargs.pop("metadata", {})
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ma.ValidationError(
+                f'Money is a decimal string such as "{MONEY_EXAMPLE}", never a JSON number.'
+            )
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{Decimal(value):.2f}"
+
+
+class Instant(ma.fields.DateTime):
+    """ISO 8601; out with the deployment's offset, in read in the deployment's zone if naive."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            moment = datetime.fromisoformat(value.strip())
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=deployment_zone())
+            return moment.astimezone(UTC)
+        except (ValueError, OverflowError):
+            return Unreadable(
+                Message(N_("A date and time like 2026-12-01T09:00:00+08:00 is required."))
+            )
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(deployment_zone()).isoformat(timespec="seconds")
+
+
+class Day(ma.fields.Date):
+    """A calendar date, YYYY-MM-DD."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return Unreadable(Message(N_("A date like 2026-12-01 is required.")))
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.isoformat()
+
+
+class ClockTime(ma.fields.String):
+    """A wall-clock time, HH:MM (00:00 to 23:59)."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "09:00"}
+        super().__init__(metadata=metadata | kwargs.pop("metadata", {}), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if not CLOCK_TIME.fullmatch(value.strip()):
+            return Unreadable(Message(N_("A time like 09:00 is required.")))
+        return time.fromisoformat(value.strip())
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.strftime("%H:%M")

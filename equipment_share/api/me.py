@@ -1,0 +1,14 @@
+"""GET /api/v1/me: who the token acts for."""
+
+from equipment_share.api.auth import current_actor
+from equipment_share.api.blueprint import ApiBlueprint
+from equipment_share.api.schemas import MeSchema
+
+blp = ApiBlueprint("me", __name__, description="The user the token belongs to.")
+
+
+@blp.route("/me")
+@blp.response(200, MeSchema)
+def me():
+    """The user, role and organization of the token"""
+    return current_actor()

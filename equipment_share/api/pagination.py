@@ -1,0 +1,71 @@
+"""Every list: ?page=1&per_page=50 (at most 200) -> {"items", "page", "per_page", "total"}."""
+
+import marshmallow as ma
+from sqlalchemy import Select
+
+from equipment_share.api.fields import ApiSchema
+from equipment_share.domain.errors import N_, Message, ValidationFailed
+from equipment_share.extensions import db
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+# Far beyond any real list, and keeps OFFSET well inside a 64-bit integer.
+MAX_PAGE = 1_000_000
+
+
+class PaginationArgs(ApiSchema):
+    """A page number that is not a number is 400; one out of range is 422 (a value problem)."""
+
+    page = ma.fields.Integer(
+        load_default=1, metadata={"minimum": 1, "maximum": MAX_PAGE, "description": "From 1."}
+    )
+    per_page = ma.fields.Integer(
+        load_default=DEFAULT_PER_PAGE,
+        metadata={
+            "minimum": 1,
+            "maximum": MAX_PER_PAGE,
+            "description": f"Items per page, {MAX_PER_PAGE} at most (more is refused with 422).",
+        },
+    )
+
+    @ma.post_load
+    def _check_range(self, data: dict, **kwargs) -> dict:
+        errors = {}
+        if not 1 <= data["page"] <= MAX_PAGE:
+            errors["page"] = Message(
+                N_("Must be between %(min)d and %(max)d."), {"min": 1, "max": MAX_PAGE}
+            )
+        if not 1 <= data["per_page"] <= MAX_PER_PAGE:
+            errors["per_page"] = Message(
+                N_("Must be between %(min)d and %(max)d."), {"min": 1, "max": MAX_PER_PAGE}
+            )
+        if errors:
+            raise ValidationFailed(errors)
+        return data
+
+
+class PageSchema(ma.Schema):
+    """The envelope; a subclass adds `items = ma.fields.List(ma.fields.Nested(ItemSchema))`."""
+
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[PageSchema]:
+    """A PageSchema whose items are `item_schema`; `name` is its OpenAPI component name."""
+    items = ma.fields.List(ma.fields.Nested(item_schema), required=True)
+    return type(f"{name}Schema", (PageSchema,), {"items": items})
+
+
+def paginate(query: Select, args: dict) -> dict:
+    page = db.paginate(
+        query, page=args["page"], per_page=args["per_page"], error_out=False, count=True
+    )
+    return {"items": page.items, "page": args["page"], "per_page": args["per_page"], "total": page.total}
+
+
+def paginate_list(items: list, args: dict) -> dict:
+    page, per_page = args["page"], args["per_page"]
+    start = (page - 1) * per_page
+    return {"items": items[start : start + per_page], "page": page, "per_page": per_page, "total": len(items)}

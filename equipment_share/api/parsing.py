@@ -1,0 +1,76 @@
+"""Reading requests: a body that is not a JSON object, or a value of the wrong JSON type, is 400.
+
+webargs would answer its own 422 for any schema error; here every such error becomes a domain
+error instead, so equipment_share.errors answers it in the contract's format:
+``{"error": {"code": "bad_request", "message": ..., "details": {"fields": {field: message}}}}``.
+"""
+
+import marshmallow as ma
+from flask import Request
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from equipment_share.domain.errors import N_, DomainError
+
+
+class InvalidRequest(DomainError):
+    """The request is not shaped as the API reads it: not JSON, or a field of the wrong type."""
+
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message, details={"fields": fields} if fields else None)
+
+
+def flatten_messages(messages, prefix: str = "") -> dict[str, str]:
+    """marshmallow's nested messages as {"field": "message"}; list items as "field.0"."""
+    if isinstance(messages, dict):
+        flat: dict[str, str] = {}
+        for key, value in messages.items():
+            flat |= flatten_messages(value, f"{prefix}.{key}" if prefix else str(key))
+        return flat
+    if isinstance(messages, list | tuple):
+        if all(isinstance(message, str) for message in messages):
+            return {prefix or "_schema": " ".join(messages)}
+        flat = {}
+        for message in messages:
+            flat |= flatten_messages(message, prefix)
+        return flat
+    return {prefix or "_schema": str(messages)}
+
+
+class ApiParser(FlaskParser):
+    # Schema errors are type errors (see fields.py); value errors come from the domain as 422.
+    DEFAULT_VALIDATION_STATUS = 400
+    # An unknown query parameter is refused rather than silently ignored: a filter the server
+    # does not know must not quietly return unfiltered results.
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
+
+    def _raw_load_json(self, req: Request):
+        body = req.get_data(cache=True)
+        if not is_json_request(req):
+            if body:
+                raise InvalidRequest(N_("Send the body as JSON (Content-Type: application/json)."))
+            return core.missing
+        data = core.parse_json(body)
+        if not isinstance(data, dict):
+            raise InvalidRequest(N_("The body must be a JSON object."))
+        return data
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise InvalidRequest(N_("The body is not valid JSON."))
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):
+        # webargs nests the messages under the location: {"json": {"name": [...]}}.
+        messages = error.messages
+        if isinstance(messages, dict) and len(messages) == 1:
+            (location,) = messages
+            if location in self.__location_map__:
+                messages = messages[location]
+        raise InvalidRequest(
+            N_("Some fields have the wrong type or are not known."), flatten_messages(messages)
+        )

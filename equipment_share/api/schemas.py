@@ -1,0 +1,267 @@
+"""What the API reads and writes. Input schemas check JSON types only (see fields.py); the rules
+on values live in equipment_share.domain and answer 422 from the services."""
+
+import marshmallow as ma
+
+from equipment_share.api.fields import (
+    ApiSchema,
+    ClockTime,
+    Day,
+    Instant,
+    Money,
+    StrictBoolean,
+    WholeNumber,
+)
+from equipment_share.api.pagination import PaginationArgs, page_schema
+from equipment_share.domain.equipment import CATEGORIES
+from equipment_share.errors import STATUS_FOR_CODE
+from equipment_share.models import IdleWindowKind, OrganizationKind, OrganizationStatus, Role
+
+ROLES = [role.value for role in Role]
+ORGANIZATION_KINDS = [kind.value for kind in OrganizationKind]
+ORGANIZATION_STATUSES = [status.value for status in OrganizationStatus]
+WINDOW_KINDS = [kind.value for kind in IdleWindowKind]
+
+
+def one_of(values, description: str = "") -> dict:
+    """Document the allowed values without refusing others at the schema: the domain does that
+    (422), so an unknown category is a value problem, not a type problem."""
+    return {"enum": list(values), **({"description": description} if description else {})}
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+class ErrorDetailSchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata=one_of(sorted(STATUS_FOR_CODE)))
+    message = ma.fields.String(required=True)
+    details = ma.fields.Dict(
+        required=True,
+        metadata={"description": "validation_error and bad_request: `fields` maps field → message."},
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorDetailSchema, required=True)
+
+
+# --- organisations and users ----------------------------------------------------------------
+
+
+class OrganizationSummarySchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    kind = ma.fields.String(metadata=one_of(ORGANIZATION_KINDS))
+
+
+class MeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = ma.fields.String()
+    name = ma.fields.String()
+    role = ma.fields.String(metadata=one_of(ROLES))
+    organization = ma.fields.Nested(OrganizationSummarySchema, allow_none=True)
+
+
+class OrganizationFieldsSchema(ApiSchema):
+    name = ma.fields.String(metadata={"description": "Required when creating; unique."})
+    name_en = ma.fields.String()
+    kind = ma.fields.String(metadata=one_of(ORGANIZATION_KINDS, "Required when creating."))
+    uscc = ma.fields.String(
+        metadata={
+            "description": "Unified Social Credit Code: 18 characters with a check character; "
+            "required when creating; unique.",
+            "example": "91110108MA01ABCD2X",
+        }
+    )
+    tech_sme_certified = StrictBoolean()
+    tech_sme_cert_no = ma.fields.String(metadata={"description": "Required when certified."})
+    industry = ma.fields.String()
+    address = ma.fields.String()
+    contact_name = ma.fields.String()
+    contact_phone = ma.fields.String()
+    description = ma.fields.String()
+
+
+class OrganizationCreateSchema(OrganizationFieldsSchema):
+    pass
+
+
+class OrganizationUpdateSchema(OrganizationFieldsSchema):
+    related_organization_ids = ma.fields.List(
+        WholeNumber(),
+        metadata={"description": "Related parties; replaces the list; links are symmetric."},
+    )
+    status = ma.fields.String(metadata=one_of(ORGANIZATION_STATUSES))
+
+
+class OrganizationSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    name_en = ma.fields.String()
+    kind = ma.fields.String(metadata=one_of(ORGANIZATION_KINDS))
+    status = ma.fields.String(metadata=one_of(ORGANIZATION_STATUSES))
+    uscc = ma.fields.String(allow_none=True)
+    tech_sme_certified = ma.fields.Boolean()
+    tech_sme_cert_no = ma.fields.String()
+    industry = ma.fields.String()
+    address = ma.fields.String()
+    contact_name = ma.fields.String()
+    contact_phone = ma.fields.String()
+    description = ma.fields.String()
+    related_organization_ids = ma.fields.Pluck(
+        OrganizationSummarySchema, "id", many=True, attribute="related_organizations"
+    )
+    created_at = Instant()
+
+
+class UserCreateSchema(ApiSchema):
+    email = ma.fields.String(metadata={"description": "Required; unique."})
+    password = ma.fields.String(load_only=True, metadata={"description": "8 to 200 characters."})
+    role = ma.fields.String(metadata=one_of(ROLES, "Required."))
+    organization_id = WholeNumber(
+        allow_none=True,
+        metadata={"description": "A platform user needs a platform, an SME user an SME."},
+    )
+    name = ma.fields.String()
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = ma.fields.String()
+    name = ma.fields.String()
+    role = ma.fields.String(metadata=one_of(ROLES))
+    organization_id = ma.fields.Integer(allow_none=True)
+    active = ma.fields.Boolean()
+    created_at = Instant()
+
+
+# --- equipment ------------------------------------------------------------------------------
+
+
+class EquipmentFieldsSchema(ApiSchema):
+    """The instrument's fields; omitted ones keep their value (PATCH) or default (POST)."""
+
+    name = ma.fields.String(metadata={"description": "Required when creating; 200 characters at most."})
+    name_en = ma.fields.String()
+    category = ma.fields.String(metadata=one_of(CATEGORIES, "Required when creating."))
+    model = ma.fields.String()
+    location = ma.fields.String()
+    description = ma.fields.String()
+    timezone = ma.fields.String(
+        metadata={"description": "IANA zone of the weekly idle windows.", "example": "Asia/Shanghai"}
+    )
+    hourly_rate = Money(metadata={"description": "Required when creating."})
+    setup_fee = Money()
+    min_charge_minutes = WholeNumber()
+    billing_increment_minutes = WholeNumber()
+    slot_minutes = WholeNumber(metadata={"description": "Must divide a day evenly."})
+    min_booking_minutes = WholeNumber()
+    max_booking_minutes = WholeNumber()
+    lead_time_hours = WholeNumber()
+    horizon_days = WholeNumber()
+    requires_approval = StrictBoolean()
+    active = StrictBoolean()
+
+
+class EquipmentCreateSchema(EquipmentFieldsSchema):
+    pass
+
+
+class EquipmentUpdateSchema(EquipmentFieldsSchema):
+    pass
+
+
+class EquipmentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    platform_id = ma.fields.Integer()
+    platform_name = ma.fields.String(attribute="platform.name")
+    name = ma.fields.String()
+    name_en = ma.fields.String()
+    category = ma.fields.String(metadata=one_of(CATEGORIES))
+    model = ma.fields.String()
+    location = ma.fields.String()
+    description = ma.fields.String()
+    timezone = ma.fields.String()
+    hourly_rate = Money()
+    setup_fee = Money()
+    min_charge_minutes = ma.fields.Integer()
+    billing_increment_minutes = ma.fields.Integer()
+    slot_minutes = ma.fields.Integer()
+    min_booking_minutes = ma.fields.Integer()
+    max_booking_minutes = ma.fields.Integer()
+    lead_time_hours = ma.fields.Integer()
+    horizon_days = ma.fields.Integer()
+    requires_approval = ma.fields.Boolean()
+    active = ma.fields.Boolean()
+    photo_url = ma.fields.Method(
+        "photo_path",
+        metadata={"type": ["string", "null"], "description": "The photo's URL path, or null."},
+    )
+    created_at = Instant()
+    updated_at = Instant()
+
+    @staticmethod
+    def photo_path(equipment) -> str | None:
+        return f"/equipment/{equipment.id}/photo" if equipment.photo_filename else None
+
+
+class CatalogueArgs(PaginationArgs):
+    q = ma.fields.String(metadata={"description": "Text in the name, model, description or place."})
+    category = ma.fields.String(metadata=one_of(CATEGORIES))
+    platform_id = ma.fields.Integer()
+
+
+class CategorySchema(ma.Schema):
+    key = ma.fields.String()
+    label = ma.fields.String()
+
+
+# --- idle windows ---------------------------------------------------------------------------
+
+ONE_OFF_FIELDS = ("start", "end")
+WEEKLY_FIELDS = ("weekdays", "start_time", "end_time", "valid_from", "valid_to")
+
+
+class IdleWindowCreateSchema(ApiSchema):
+    """One-off `{start, end}` or weekly `{weekdays, start_time, end_time, valid_from?, valid_to?}`;
+    `kind` may be given, otherwise it follows from the fields."""
+
+    kind = ma.fields.String(metadata=one_of(WINDOW_KINDS))
+    start = Instant()
+    end = Instant()
+    weekdays = ma.fields.List(
+        WholeNumber(), metadata={"description": "0 = Monday … 6 = Sunday.", "example": [0, 2, 4]}
+    )
+    start_time = ClockTime(metadata={"description": "Local time of the instrument's zone."})
+    end_time = ClockTime(metadata={"description": "At or before start_time: ends the next day."})
+    valid_from = Day(allow_none=True)
+    valid_to = Day(allow_none=True)
+
+
+class IdleWindowSchema(ma.Schema):
+    """A weekly window has weekdays, start_time, end_time, valid_from, valid_to;
+    a one-off window has start and end."""
+
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata=one_of(WINDOW_KINDS))
+    weekdays = ma.fields.List(ma.fields.Integer(), attribute="weekday_numbers")
+    start_time = ClockTime()
+    end_time = ClockTime()
+    valid_from = Day(allow_none=True)
+    valid_to = Day(allow_none=True)
+    start = Instant(attribute="start_at")
+    end = Instant(attribute="end_at")
+
+    @ma.post_dump
+    def _only_this_kinds_fields(self, data: dict, **kwargs) -> dict:
+        unused = WEEKLY_FIELDS if data["kind"] == IdleWindowKind.ONCE else ONE_OFF_FIELDS
+        return {name: value for name, value in data.items() if name not in unused}
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+OrganizationPageSchema = page_schema(OrganizationSchema, "OrganizationPage")
+UserPageSchema = page_schema(UserSchema, "UserPage")
+EquipmentPageSchema = page_schema(EquipmentSchema, "EquipmentPage")
+IdleWindowPageSchema = page_schema(IdleWindowSchema, "IdleWindowPage")
+CategoryPageSchema = page_schema(CategorySchema, "CategoryPage")
