@@ -71,6 +71,24 @@ def create_token_command(email, label) -> None:
     click.echo(token)
 
 
+@click.command("send-mail")
+def send_mail_command() -> None:
+    """Send queued notifications (to the log when no MAIL_SERVER is configured)."""
+    from equipment_share.services.notifications import send_pending
+
+    sent, failed = send_pending()
+    click.echo(f"Sent {sent} message(s); {failed} failed and will be retried.")
+
+
+COMMANDS = (
+    init_db_command,
+    demo_data_command,
+    create_user_command,
+    create_token_command,
+    send_mail_command,
+)
+
+
 def init_app(app: Flask) -> None:
-    for command in (init_db_command, demo_data_command, create_user_command, create_token_command):
+    for command in COMMANDS:
         app.cli.add_command(command)

@@ -3,14 +3,16 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, Response
-from sqlalchemy import event
+from flask import Flask, Response, current_app
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 
 from equipment_share.extensions import db, migrate
+from equipment_share.services.notifications import send_after_commit
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_BEGIN_OPTION = "sqlite_begin_mode"
 
 
 @event.listens_for(Engine, "connect")
@@ -30,7 +32,26 @@ def _configure_sqlite_connection(dbapi_connection, connection_record) -> None:
 @event.listens_for(Engine, "begin")
 def _begin_sqlite_transaction(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def lock_equipment_for_booking(equipment_id: int) -> None:
+    """Serialise booking writes for one instrument before its availability is checked.
+
+    SQLite: end the request's read transaction and start one that holds the database's write
+    lock from its first statement (BEGIN IMMEDIATE), so check-then-insert cannot interleave
+    with another process. PostgreSQL: lock the instrument's row; the exclusion constraint on
+    bookings is the final guarantee.
+    """
+    from equipment_share.models import Equipment
+
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()
+        session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    else:
+        session.execute(select(Equipment.id).where(Equipment.id == equipment_id).with_for_update())
 
 
 def init_app(app: Flask) -> None:
@@ -43,6 +64,7 @@ def _commit_successful_request(response: Response) -> Response:
     """One transaction per request: kept when the request succeeded, dropped otherwise."""
     if response.status_code < 400:
         db.session.commit()
+        send_after_commit(current_app._get_current_object())
     else:
         db.session.rollback()
     return response

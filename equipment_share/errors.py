@@ -1,10 +1,14 @@
 """One place that turns errors into answers: JSON under /api/, a page everywhere else."""
 
-from flask import Flask, render_template, request
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from equipment_share.domain.availability import Interval
 from equipment_share.domain.errors import DomainError, ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.i18n import translate
@@ -40,8 +44,21 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def jsonable(value):
+    """Details as JSON: instants with the deployment's offset, intervals as {start, end}."""
+    if isinstance(value, Interval):
+        return {"start": jsonable(value.start), "end": jsonable(value.end)}
+    if isinstance(value, datetime):
+        return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).isoformat()
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
 def json_error(code: str, message: str, details: dict | None = None, status: int | None = None):
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    body = {"error": {"code": code, "message": message, "details": jsonable(details or {})}}
     return body, status or STATUS_FOR_CODE.get(code, 400)
 
 
@@ -83,8 +100,6 @@ def handle_unexpected_error(error: Exception):
     db.session.rollback()
     if isinstance(error, HTTPException):
         return handle_http_error(error)
-    from flask import current_app
-
     current_app.logger.exception("unhandled error")
     message = gettext("Something went wrong on our side. Nothing was saved; please try again.")
     if wants_json():

@@ -30,6 +30,7 @@ INTEGER_RANGES = {
     "max_booking_minutes": (5, MINUTES_IN_WEEK),
     "lead_time_hours": (0, 24 * 30),
     "horizon_days": (1, 730),
+    "cancellation_deadline_hours": (0, 24 * 30),
 }
 MONEY_FIELDS = ("hourly_rate", "setup_fee")
 FLAG_FIELDS = ("requires_approval", "active")
@@ -41,7 +42,7 @@ def is_time_zone(name: str | None) -> bool:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Asia" is a directory
         return False
     return True
 

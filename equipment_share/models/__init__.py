@@ -1,7 +1,10 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
+from equipment_share.models.audit import AuditEntry
 from equipment_share.models.base import Base, Money, UTCDateTime, utcnow
+from equipment_share.models.bookings import Booking, MaintenanceBlock, ProductionRun
 from equipment_share.models.equipment import Equipment, IdleWindow, IdleWindowKind
+from equipment_share.models.notifications import OutboxMessage
 from equipment_share.models.organizations import (
     Organization,
     OrganizationKind,
@@ -12,6 +15,11 @@ from equipment_share.models.users import ApiToken, Role, User
 
 __all__ = [
     "ApiToken",
+    "AuditEntry",
+    "Booking",
+    "MaintenanceBlock",
+    "OutboxMessage",
+    "ProductionRun",
     "Base",
     "Equipment",
     "IdleWindow",

@@ -42,6 +42,7 @@ class Equipment(Base):
     lead_time_hours: Mapped[int] = mapped_column(default=24)
     horizon_days: Mapped[int] = mapped_column(default=60)
     requires_approval: Mapped[bool] = mapped_column(default=True)
+    cancellation_deadline_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -2,7 +2,7 @@
 
 from equipment_share.domain.errors import Forbidden, NotFound
 from equipment_share.extensions import db
-from equipment_share.models import Equipment, Organization, Role, User
+from equipment_share.models import Booking, Equipment, Organization, Role, User
 
 
 def require_role(actor: User | None, *roles: Role) -> None:
@@ -61,3 +61,21 @@ def visible_organization(viewer: User | None, organization_id: int) -> Organizat
     if organization is None or not can_see_organization(viewer, organization):
         raise NotFound()
     return organization
+
+
+def can_see_booking(viewer: User | None, booking: Booking) -> bool:
+    """The booking SME, the owning platform, and the operators; nobody else knows it exists."""
+    if viewer is None:
+        return False
+    if viewer.role in (Role.ADMIN, Role.FINANCE):
+        return True
+    if viewer.role == Role.SME:
+        return booking.organization_id == viewer.organization_id
+    return owns_equipment(viewer, booking.equipment)
+
+
+def visible_booking(viewer: User | None, booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not can_see_booking(viewer, booking):
+        raise NotFound()
+    return booking

@@ -40,6 +40,7 @@ DEFAULT_VALUES = {
     "max_booking_minutes": 480,
     "lead_time_hours": 24,
     "horizon_days": 60,
+    "cancellation_deadline_hours": 24,
     "requires_approval": True,
     "active": True,
 }

@@ -114,6 +114,9 @@ class EquipmentForm(FlaskForm):
     )
     lead_time_hours = IntegerField(_l("Book at least (hours ahead)"), validators=[InputRequired()])
     horizon_days = IntegerField(_l("Book at most (days ahead)"), validators=[InputRequired()])
+    cancellation_deadline_hours = IntegerField(
+        _l("Free cancellation until (hours before start)"), validators=[InputRequired()]
+    )
     requires_approval = BooleanField(_l("Bookings need the platform's approval"))
     active = BooleanField(_l("Open for booking (untick for maintenance)"))
     timezone = StringField(_l("Time zone"))

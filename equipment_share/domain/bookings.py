@@ -1,0 +1,124 @@
+"""Booking rules: states and their transitions, and what makes a requested slot acceptable."""
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from equipment_share.domain.availability import Interval
+from equipment_share.domain.errors import N_, InvalidState, RuleViolation
+
+
+class BookingStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+# Active bookings hold their slot; no two of one instrument may overlap.
+ACTIVE_STATUSES = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
+
+
+class BookingAction(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    CANCEL = "cancel"
+    NO_SHOW = "no_show"
+    COMPLETE = "complete"
+
+
+TRANSITIONS: dict[BookingAction, tuple[frozenset[BookingStatus], BookingStatus]] = {
+    BookingAction.APPROVE: (frozenset({BookingStatus.PENDING}), BookingStatus.CONFIRMED),
+    BookingAction.REJECT: (frozenset({BookingStatus.PENDING}), BookingStatus.REJECTED),
+    BookingAction.CANCEL: (ACTIVE_STATUSES, BookingStatus.CANCELLED),
+    BookingAction.NO_SHOW: (frozenset({BookingStatus.CONFIRMED}), BookingStatus.NO_SHOW),
+    BookingAction.COMPLETE: (frozenset({BookingStatus.CONFIRMED}), BookingStatus.COMPLETED),
+}
+
+
+def next_status(current: BookingStatus, action: BookingAction) -> BookingStatus:
+    allowed_from, target = TRANSITIONS[action]
+    if current not in allowed_from:
+        raise InvalidState(
+            N_("A %(status)s booking cannot be changed that way (%(action)s)."),
+            details={"status": current.value, "action": action.value},
+            status=current.value,
+            action=action.value,
+        )
+    return target
+
+
+def can_transition(current: BookingStatus, action: BookingAction) -> bool:
+    return current in TRANSITIONS[action][0]
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    slot_minutes: int
+    min_booking_minutes: int
+    max_booking_minutes: int
+    lead_time_hours: int
+    horizon_days: int
+    timezone: str = "Asia/Shanghai"
+
+
+def _violation(rule: str, message: str, **params) -> RuleViolation:
+    return RuleViolation(message, details={"rule": rule}, **params)
+
+
+def check_booking_rules(candidate: Interval, rules: BookingRules, now: datetime) -> None:
+    """Raise RuleViolation naming the first rule the requested slot breaks."""
+    if candidate.start < now:
+        raise _violation("past", N_("The requested time is in the past."))
+    if not _on_slot_grid(candidate, rules):
+        raise _violation(
+            "slot_granularity",
+            N_("Start and end must fall on the %(slot)d-minute slot grid."),
+            slot=rules.slot_minutes,
+        )
+    minutes = candidate.minutes
+    if minutes < rules.min_booking_minutes:
+        raise _violation(
+            "min_duration",
+            N_("A booking lasts at least %(minutes)d minutes."),
+            minutes=rules.min_booking_minutes,
+        )
+    if minutes > rules.max_booking_minutes:
+        raise _violation(
+            "max_duration",
+            N_("A booking lasts at most %(minutes)d minutes."),
+            minutes=rules.max_booking_minutes,
+        )
+    if candidate.start < now + timedelta(hours=rules.lead_time_hours):
+        raise _violation(
+            "lead_time",
+            N_("Book at least %(hours)d hours ahead."),
+            hours=rules.lead_time_hours,
+        )
+    if candidate.end > now + timedelta(days=rules.horizon_days):
+        raise _violation(
+            "horizon",
+            N_("Book at most %(days)d days ahead."),
+            days=rules.horizon_days,
+        )
+
+
+def _on_slot_grid(candidate: Interval, rules: BookingRules) -> bool:
+    """Slots count from local midnight, so a 30-minute grid means :00 and :30 local time."""
+    zone = ZoneInfo(rules.timezone)
+    for instant in (candidate.start, candidate.end):
+        local = instant.astimezone(zone)
+        if (
+            local.second
+            or local.microsecond
+            or (local.hour * 60 + local.minute) % rules.slot_minutes
+        ):
+            return False
+    return True
+
+
+def is_late_cancellation(start: datetime, now: datetime, deadline_hours: int) -> bool:
+    return now > start - timedelta(hours=deadline_hours)

@@ -1,0 +1,24 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from equipment_share.models.base import Base, UTCDateTime, utcnow
+
+
+class AuditEntry(Base):
+    """One change to a business object: who, when, what, from and to, why. Append-only."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str] = mapped_column(String(40), default="")
+    to_state: Mapped[str] = mapped_column(String(40), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)

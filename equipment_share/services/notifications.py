@@ -1,0 +1,155 @@
+"""Mail about bookings: written to the outbox in the booking's transaction, sent after commit.
+
+Mails are bilingual (Chinese first), since the recipient's language is not known when a
+platform's shared mailbox receives them.
+"""
+
+import logging
+import smtplib
+import threading
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from equipment_share.extensions import db
+from equipment_share.models import Booking, OutboxMessage, Role, User, utcnow
+
+log = logging.getLogger(__name__)
+OUTBOX_WRITTEN = "outbox_written"
+
+EVENTS = {
+    "booked": ("新预约", "New booking"),
+    "approved": ("预约已确认", "Booking approved"),
+    "rejected": ("预约被拒绝", "Booking rejected"),
+    "cancelled": ("预约已取消", "Booking cancelled"),
+}
+STATUS_WORDS = {
+    "pending": ("待审核", "pending approval"),
+    "confirmed": ("已确认", "confirmed"),
+    "rejected": ("已拒绝", "rejected"),
+    "cancelled": ("已取消", "cancelled"),
+    "completed": ("已完成", "completed"),
+    "no_show": ("未到场", "no-show"),
+}
+
+
+def _platform_recipients(booking: Booking) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(User.email).where(
+                User.organization_id == booking.equipment.platform_id,
+                User.role == Role.PLATFORM,
+                User.active.is_(True),
+            )
+        )
+    )
+
+
+def _recipients(booking: Booking, event: str) -> list[str]:
+    """New and cancelled bookings go to both sides; decisions go to the booking SME."""
+    booker = [booking.booked_by.email]
+    if event in ("booked", "cancelled"):
+        return sorted(set(booker + _platform_recipients(booking)))
+    return booker
+
+
+def _compose(booking: Booking, event: str) -> tuple[str, str]:
+    zone = ZoneInfo(booking.equipment.timezone)
+    start = booking.start_at.astimezone(zone)
+    end = booking.end_at.astimezone(zone)
+    when = (
+        f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+        if start.date() == end.date()
+        else (f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}")
+    )
+    event_zh, event_en = EVENTS[event]
+    status_zh, status_en = STATUS_WORDS[booking.status.value]
+    equipment = booking.equipment
+    subject = f"【仪器共享】{event_zh} {equipment.name} {when} / {event_en}"
+    lines = [
+        f"{event_zh}：{equipment.name}",
+        f"时间：{when}（{equipment.timezone}）",
+        f"企业：{booking.organization.name}",
+        f"状态：{status_zh}",
+        f"预计费用：¥{booking.estimated_fee:,.2f}",
+    ]
+    if booking.status_reason:
+        lines.append(f"原因：{booking.status_reason}")
+    lines += [
+        "",
+        f"{event_en}: {equipment.name_en or equipment.name}",
+        f"When: {when} ({equipment.timezone})",
+        f"Enterprise: {booking.organization.name_en or booking.organization.name}",
+        f"Status: {status_en}",
+        f"Estimated fee: CNY {booking.estimated_fee:,.2f}",
+        f"Booking no. {booking.id}",
+    ]
+    if booking.status_reason:
+        lines.append(f"Reason: {booking.status_reason}")
+    return subject, "\n".join(lines) + "\n"
+
+
+def booking_event(booking: Booking, event: str) -> list[OutboxMessage]:
+    subject, body = _compose(booking, event)
+    messages = [
+        OutboxMessage(recipient=recipient, subject=subject, body=body, booking_id=booking.id)
+        for recipient in _recipients(booking, event)
+    ]
+    db.session.add_all(messages)
+    db.session.info[OUTBOX_WRITTEN] = True
+    return messages
+
+
+def _deliver(message: OutboxMessage) -> None:
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        log.info("mail to %s: %s\n%s", message.recipient, message.subject, message.body)
+        return
+    mail = EmailMessage()
+    mail["From"] = config.get("MAIL_SENDER", "equipment-share@localhost")
+    mail["To"] = message.recipient
+    mail["Subject"] = message.subject
+    mail.set_content(message.body)
+    with smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+        smtp.send_message(mail)
+
+
+def send_pending(limit: int = 100, max_attempts: int = 5) -> tuple[int, int]:
+    """Send unsent mail (to the log when no SMTP server is configured); returns (sent, failed)."""
+    pending = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < max_attempts)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    for message in pending:
+        message.attempts += 1
+        try:
+            _deliver(message)
+        except (OSError, smtplib.SMTPException) as error:
+            message.last_error = str(error)[:2000]
+            failed += 1
+        else:
+            message.sent_at = utcnow()
+            sent += 1
+        db.session.commit()
+    return sent, failed
+
+
+def send_after_commit(app) -> None:
+    """When SMTP is configured, send what this request queued, outside the request."""
+    if not db.session.info.pop(OUTBOX_WRITTEN, False) or not app.config.get("MAIL_SERVER"):
+        return
+
+    def send_in_background() -> None:
+        with app.app_context():
+            send_pending()
+
+    threading.Thread(target=send_in_background, daemon=True).start()
