@@ -2,6 +2,7 @@
 
 from equipment_share.api.auth import current_actor
 from equipment_share.api.blueprint import ApiBlueprint
+from equipment_share.api.fields import ID_CONVERTER as ID
 from equipment_share.api.pagination import PaginationArgs, paginate, paginate_list
 from equipment_share.api.schemas import (
     CatalogueArgs,
@@ -42,7 +43,7 @@ def create(values):
     return create_equipment(current_actor(), values)
 
 
-@blp.route("/equipment/<int:equipment_id>")
+@blp.route(f"/equipment/<{ID}:equipment_id>")
 @blp.response(200, EquipmentSchema)
 @blp.errors(404)
 def get(equipment_id):
@@ -50,7 +51,7 @@ def get(equipment_id):
     return visible_equipment(current_actor(), equipment_id)
 
 
-@blp.route("/equipment/<int:equipment_id>", methods=["PATCH"])
+@blp.route(f"/equipment/<{ID}:equipment_id>", methods=["PATCH"])
 @blp.arguments(EquipmentUpdateSchema)
 @blp.response(200, EquipmentSchema)
 @blp.errors(403, 404, 422)

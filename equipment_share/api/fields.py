@@ -21,7 +21,15 @@ from flask import current_app
 from equipment_share.domain.errors import N_, Message, ValidationFailed
 
 MONEY_EXAMPLE = "360.00"
+# Ids are INTEGER columns: PostgreSQL refuses a larger number outright (an error, not "no row").
+MAX_ID = 2**31 - 1
+# For routes: /equipment/<{ID}:equipment_id>; a larger id matches no route, so answers 404.
+ID_CONVERTER = f"int(min=1, max={MAX_ID})"
 CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def not_a_string(example: str) -> ma.ValidationError:
+    return ma.ValidationError(f"Not a string: send it as text, e.g. {example}.")
 
 
 def deployment_zone() -> ZoneInfo:
@@ -36,17 +44,49 @@ class Unreadable:
 
 
 class ApiSchema(ma.Schema):
-    """A request body or query: unknown fields refused, unreadable strings reported together."""
+    """A request body or query: unknown fields refused, value problems reported together."""
 
     class Meta:
         unknown = ma.RAISE
 
     @ma.post_load
-    def _refuse_unreadable_values(self, data: dict, **kwargs) -> dict:
-        problems = {name: value.message for name, value in data.items() if isinstance(value, Unreadable)}
+    def _refuse_bad_values(self, data: dict, **kwargs) -> dict:
+        unreadable = {
+            name: found.message
+            for name, value in data.items()
+            if (found := _first_unreadable(value)) is not None
+        }
+        readable = {name: value for name, value in data.items() if name not in unreadable}
+        problems = self.value_problems(readable) | unreadable
         if problems:
             raise ValidationFailed(problems)
         return data
+
+    def value_problems(self, data: dict) -> dict[str, Message]:
+        """Checks that belong to the API itself (paging limits), not to the domain."""
+        return {}
+
+
+class OutputSchema(ma.Schema):
+    """What the API answers: every field always present (null where allowed); fields may be
+    added later, so the documented objects stay open (additionalProperties)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    # Fields that only some objects carry (documented as optional).
+    optional_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = name not in self.optional_fields
+
+
+def _first_unreadable(value) -> Unreadable | None:
+    if isinstance(value, list):
+        return next((item for item in value if isinstance(item, Unreadable)), None)
+    return value if isinstance(value, Unreadable) else None
 
 
 class WholeNumber(ma.fields.Integer):
@@ -54,6 +94,23 @@ class WholeNumber(ma.fields.Integer):
 
     def __init__(self, **kwargs):
         super().__init__(strict=True, **kwargs)
+
+
+class RecordId(ma.fields.Integer):
+    """The id of a row: a JSON integer in a body (strict), digits in a query string.
+
+    An id no row can have (0, negative, beyond the column) is an unknown record: 422.
+    """
+
+    def __init__(self, *, strict: bool = True, **kwargs):
+        metadata = {"minimum": 1, "maximum": MAX_ID} | kwargs.pop("metadata", {})
+        super().__init__(strict=strict, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number is not None and not 1 <= number <= MAX_ID:
+            return Unreadable(Message(N_("There is no record with this id.")))
+        return number
 
 
 class StrictBoolean(ma.fields.Boolean):
@@ -91,7 +148,7 @@ class Instant(ma.fields.DateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise self.make_error("invalid")
+            raise not_a_string('"2026-12-01T09:00:00+08:00"')
         try:
             moment = datetime.fromisoformat(value.strip())
             if moment.tzinfo is None:
@@ -113,7 +170,7 @@ class Day(ma.fields.Date):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise self.make_error("invalid")
+            raise not_a_string('"2026-12-01"')
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
@@ -132,7 +189,7 @@ class ClockTime(ma.fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise self.make_error("invalid")
+            raise not_a_string('"09:00"')
         if not CLOCK_TIME.fullmatch(value.strip()):
             return Unreadable(Message(N_("A time like 09:00 is required.")))
         return time.fromisoformat(value.strip())

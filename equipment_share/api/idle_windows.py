@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from equipment_share.api.auth import current_actor
 from equipment_share.api.blueprint import ApiBlueprint
+from equipment_share.api.fields import ID_CONVERTER as ID
 from equipment_share.api.pagination import PaginationArgs, paginate
 from equipment_share.api.parsing import InvalidRequest
 from equipment_share.api.schemas import (
@@ -39,24 +40,28 @@ def window_kind(values: dict) -> IdleWindowKind:
     foreign = sorted(values.keys() - set(FIELDS_OF_KIND[kind]))
     if foreign:
         raise InvalidRequest(
-            N_("A window is either one-off (start, end) or weekly (weekdays, start_time, end_time)."),
+            N_(
+                "A window is either one-off (start, end) or weekly (weekdays, start_time, end_time)."
+            ),
             {name: f"Not a field of a {kind.value} window." for name in foreign},
         )
     return kind
 
 
-@blp.route("/equipment/<int:equipment_id>/idle-windows")
+@blp.route(f"/equipment/<{ID}:equipment_id>/idle-windows")
 @blp.arguments(PaginationArgs, location="query")
 @blp.response(200, IdleWindowPageSchema)
 @blp.errors(404)
 def list_windows(page_args, equipment_id):
     """The instrument's idle windows, weekly and one-off"""
     equipment = visible_equipment(current_actor(), equipment_id)
-    query = select(IdleWindow).where(IdleWindow.equipment_id == equipment.id).order_by(IdleWindow.id)
+    query = (
+        select(IdleWindow).where(IdleWindow.equipment_id == equipment.id).order_by(IdleWindow.id)
+    )
     return paginate(query, page_args)
 
 
-@blp.route("/equipment/<int:equipment_id>/idle-windows", methods=["POST"])
+@blp.route(f"/equipment/<{ID}:equipment_id>/idle-windows", methods=["POST"])
 @blp.arguments(IdleWindowCreateSchema)
 @blp.response(201, IdleWindowSchema)
 @blp.errors(403, 404, 422)
@@ -69,7 +74,7 @@ def create(values, equipment_id):
     return add_weekly_window(actor, equipment, values)
 
 
-@blp.route("/equipment/<int:equipment_id>/idle-windows/<int:window_id>", methods=["DELETE"])
+@blp.route(f"/equipment/<{ID}:equipment_id>/idle-windows/<{ID}:window_id>", methods=["DELETE"])
 @blp.response(204)
 @blp.errors(403, 404)
 def delete(equipment_id, window_id):

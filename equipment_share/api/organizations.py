@@ -4,6 +4,7 @@ from sqlalchemy import and_, or_, select
 
 from equipment_share.api.auth import current_actor
 from equipment_share.api.blueprint import ApiBlueprint
+from equipment_share.api.fields import ID_CONVERTER as ID
 from equipment_share.api.pagination import PaginationArgs, paginate
 from equipment_share.api.schemas import (
     OrganizationCreateSchema,
@@ -67,7 +68,7 @@ def create(values):
     return create_organization(current_actor(), values)
 
 
-@blp.route("/organizations/<int:organization_id>")
+@blp.route(f"/organizations/<{ID}:organization_id>")
 @blp.response(200, OrganizationSchema)
 @blp.errors(404)
 def get(organization_id):
@@ -75,7 +76,7 @@ def get(organization_id):
     return visible_organization(current_actor(), organization_id)
 
 
-@blp.route("/organizations/<int:organization_id>", methods=["PATCH"])
+@blp.route(f"/organizations/<{ID}:organization_id>", methods=["PATCH"])
 @blp.arguments(OrganizationUpdateSchema)
 @blp.response(200, OrganizationSchema)
 @blp.errors(403, 404, 422)

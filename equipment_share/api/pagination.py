@@ -3,8 +3,8 @@
 import marshmallow as ma
 from sqlalchemy import Select
 
-from equipment_share.api.fields import ApiSchema
-from equipment_share.domain.errors import N_, Message, ValidationFailed
+from equipment_share.api.fields import ApiSchema, OutputSchema
+from equipment_share.domain.errors import N_, Message
 from equipment_share.extensions import db
 
 DEFAULT_PER_PAGE = 50
@@ -28,33 +28,27 @@ class PaginationArgs(ApiSchema):
         },
     )
 
-    @ma.post_load
-    def _check_range(self, data: dict, **kwargs) -> dict:
-        errors = {}
-        if not 1 <= data["page"] <= MAX_PAGE:
-            errors["page"] = Message(
-                N_("Must be between %(min)d and %(max)d."), {"min": 1, "max": MAX_PAGE}
-            )
-        if not 1 <= data["per_page"] <= MAX_PER_PAGE:
-            errors["per_page"] = Message(
-                N_("Must be between %(min)d and %(max)d."), {"min": 1, "max": MAX_PER_PAGE}
-            )
-        if errors:
-            raise ValidationFailed(errors)
-        return data
+    def value_problems(self, data: dict) -> dict[str, Message]:
+        problems = super().value_problems(data)
+        for name, maximum in (("page", MAX_PAGE), ("per_page", MAX_PER_PAGE)):
+            if not 1 <= data[name] <= maximum:
+                problems[name] = Message(
+                    N_("Must be between %(min)d and %(max)d."), {"min": 1, "max": maximum}
+                )
+        return problems
 
 
-class PageSchema(ma.Schema):
+class PageSchema(OutputSchema):
     """The envelope; a subclass adds `items = ma.fields.List(ma.fields.Nested(ItemSchema))`."""
 
-    page = ma.fields.Integer(required=True)
-    per_page = ma.fields.Integer(required=True)
-    total = ma.fields.Integer(required=True)
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[PageSchema]:
     """A PageSchema whose items are `item_schema`; `name` is its OpenAPI component name."""
-    items = ma.fields.List(ma.fields.Nested(item_schema), required=True)
+    items = ma.fields.List(ma.fields.Nested(item_schema))
     return type(f"{name}Schema", (PageSchema,), {"items": items})
 
 
@@ -62,10 +56,20 @@ def paginate(query: Select, args: dict) -> dict:
     page = db.paginate(
         query, page=args["page"], per_page=args["per_page"], error_out=False, count=True
     )
-    return {"items": page.items, "page": args["page"], "per_page": args["per_page"], "total": page.total}
+    return {
+        "items": page.items,
+        "page": args["page"],
+        "per_page": args["per_page"],
+        "total": page.total,
+    }
 
 
 def paginate_list(items: list, args: dict) -> dict:
     page, per_page = args["page"], args["per_page"]
     start = (page - 1) * per_page
-    return {"items": items[start : start + per_page], "page": page, "per_page": per_page, "total": len(items)}
+    return {
+        "items": items[start : start + per_page],
+        "page": page,
+        "per_page": per_page,
+        "total": len(items),
+    }

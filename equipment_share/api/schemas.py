@@ -9,6 +9,8 @@ from equipment_share.api.fields import (
     Day,
     Instant,
     Money,
+    OutputSchema,
+    RecordId,
     StrictBoolean,
     WholeNumber,
 )
@@ -32,29 +34,30 @@ def one_of(values, description: str = "") -> dict:
 # --- errors ---------------------------------------------------------------------------------
 
 
-class ErrorDetailSchema(ma.Schema):
-    code = ma.fields.String(required=True, metadata=one_of(sorted(STATUS_FOR_CODE)))
-    message = ma.fields.String(required=True)
+class ErrorDetailSchema(OutputSchema):
+    code = ma.fields.String(metadata=one_of(sorted(STATUS_FOR_CODE)))
+    message = ma.fields.String()
     details = ma.fields.Dict(
-        required=True,
-        metadata={"description": "validation_error and bad_request: `fields` maps field → message."},
+        metadata={
+            "description": "validation_error and bad_request: `fields` maps field → message."
+        },
     )
 
 
-class ErrorSchema(ma.Schema):
-    error = ma.fields.Nested(ErrorDetailSchema, required=True)
+class ErrorSchema(OutputSchema):
+    error = ma.fields.Nested(ErrorDetailSchema)
 
 
 # --- organisations and users ----------------------------------------------------------------
 
 
-class OrganizationSummarySchema(ma.Schema):
+class OrganizationSummarySchema(OutputSchema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     kind = ma.fields.String(metadata=one_of(ORGANIZATION_KINDS))
 
 
-class MeSchema(ma.Schema):
+class MeSchema(OutputSchema):
     id = ma.fields.Integer()
     email = ma.fields.String()
     name = ma.fields.String()
@@ -88,13 +91,13 @@ class OrganizationCreateSchema(OrganizationFieldsSchema):
 
 class OrganizationUpdateSchema(OrganizationFieldsSchema):
     related_organization_ids = ma.fields.List(
-        WholeNumber(),
+        RecordId(),
         metadata={"description": "Related parties; replaces the list; links are symmetric."},
     )
     status = ma.fields.String(metadata=one_of(ORGANIZATION_STATUSES))
 
 
-class OrganizationSchema(ma.Schema):
+class OrganizationSchema(OutputSchema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     name_en = ma.fields.String()
@@ -118,14 +121,14 @@ class UserCreateSchema(ApiSchema):
     email = ma.fields.String(metadata={"description": "Required; unique."})
     password = ma.fields.String(load_only=True, metadata={"description": "8 to 200 characters."})
     role = ma.fields.String(metadata=one_of(ROLES, "Required."))
-    organization_id = WholeNumber(
+    organization_id = RecordId(
         allow_none=True,
         metadata={"description": "A platform user needs a platform, an SME user an SME."},
     )
     name = ma.fields.String()
 
 
-class UserSchema(ma.Schema):
+class UserSchema(OutputSchema):
     id = ma.fields.Integer()
     email = ma.fields.String()
     name = ma.fields.String()
@@ -141,14 +144,19 @@ class UserSchema(ma.Schema):
 class EquipmentFieldsSchema(ApiSchema):
     """The instrument's fields; omitted ones keep their value (PATCH) or default (POST)."""
 
-    name = ma.fields.String(metadata={"description": "Required when creating; 200 characters at most."})
+    name = ma.fields.String(
+        metadata={"description": "Required when creating; 200 characters at most."}
+    )
     name_en = ma.fields.String()
     category = ma.fields.String(metadata=one_of(CATEGORIES, "Required when creating."))
     model = ma.fields.String()
     location = ma.fields.String()
     description = ma.fields.String()
     timezone = ma.fields.String(
-        metadata={"description": "IANA zone of the weekly idle windows.", "example": "Asia/Shanghai"}
+        metadata={
+            "description": "IANA zone of the weekly idle windows.",
+            "example": "Asia/Shanghai",
+        }
     )
     hourly_rate = Money(metadata={"description": "Required when creating."})
     setup_fee = Money()
@@ -159,6 +167,7 @@ class EquipmentFieldsSchema(ApiSchema):
     max_booking_minutes = WholeNumber()
     lead_time_hours = WholeNumber()
     horizon_days = WholeNumber()
+    cancellation_deadline_hours = WholeNumber()
     requires_approval = StrictBoolean()
     active = StrictBoolean()
 
@@ -171,7 +180,7 @@ class EquipmentUpdateSchema(EquipmentFieldsSchema):
     pass
 
 
-class EquipmentSchema(ma.Schema):
+class EquipmentSchema(OutputSchema):
     id = ma.fields.Integer()
     platform_id = ma.fields.Integer()
     platform_name = ma.fields.String(attribute="platform.name")
@@ -191,6 +200,7 @@ class EquipmentSchema(ma.Schema):
     max_booking_minutes = ma.fields.Integer()
     lead_time_hours = ma.fields.Integer()
     horizon_days = ma.fields.Integer()
+    cancellation_deadline_hours = ma.fields.Integer()
     requires_approval = ma.fields.Boolean()
     active = ma.fields.Boolean()
     photo_url = ma.fields.Method(
@@ -208,10 +218,10 @@ class EquipmentSchema(ma.Schema):
 class CatalogueArgs(PaginationArgs):
     q = ma.fields.String(metadata={"description": "Text in the name, model, description or place."})
     category = ma.fields.String(metadata=one_of(CATEGORIES))
-    platform_id = ma.fields.Integer()
+    platform_id = RecordId(strict=False)
 
 
-class CategorySchema(ma.Schema):
+class CategorySchema(OutputSchema):
     key = ma.fields.String()
     label = ma.fields.String()
 
@@ -238,9 +248,11 @@ class IdleWindowCreateSchema(ApiSchema):
     valid_to = Day(allow_none=True)
 
 
-class IdleWindowSchema(ma.Schema):
+class IdleWindowSchema(OutputSchema):
     """A weekly window has weekdays, start_time, end_time, valid_from, valid_to;
     a one-off window has start and end."""
+
+    optional_fields = (*WEEKLY_FIELDS, *ONE_OFF_FIELDS)
 
     id = ma.fields.Integer()
     kind = ma.fields.String(metadata=one_of(WINDOW_KINDS))
