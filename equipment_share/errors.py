@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -77,23 +78,45 @@ def handle_domain_error(error: DomainError):
     return error_page(status, translate(error.message))
 
 
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please sign in."),
+    403: _l("You may not do this."),
+    404: _l("There is no such page, or it is not visible to you."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The upload is too large."),
+}
+
+
+def http_message(error: HTTPException) -> str:
+    """A message the reader understands: the raiser's own words, else ours for the status."""
+    if error.description and error.description != type(error).description:
+        return error.description
+    return str(HTTP_MESSAGES.get(error.code, error.name))
+
+
 def handle_http_error(error: HTTPException):
     db.session.rollback()
     status = error.code or 500
+    message = http_message(error)
     if wants_json():
         code = CODE_FOR_STATUS.get(status, "internal_error" if status >= 500 else "bad_request")
-        return json_error(code, error.description or error.name, status=status)
-    return error_page(status, error.description or error.name)
+        body, status = json_error(code, message, status=status)
+    else:
+        body, status = error_page(status, message)
+    # keep what the client needs to act on, e.g. Allow on 405, WWW-Authenticate on 401
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+    return body, status, headers
 
 
 def handle_csrf_error(error: CSRFError):
     db.session.rollback()
-    return error_page(
-        400,
-        gettext(
-            "The form has expired or was not sent from this site. Reload the page and try again."
-        ),
+    message = gettext(
+        "The form has expired or was not sent from this site. Reload the page and try again."
     )
+    if wants_json():
+        return json_error("bad_request", message)
+    return error_page(400, message)
 
 
 def handle_unexpected_error(error: Exception):

@@ -13,13 +13,19 @@ LANGUAGE_COOKIE = "language"
 
 
 def select_locale() -> str:
+    """Pages: the language cookie, then the account's choice. API: Accept-Language.
+    Otherwise Simplified Chinese."""
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(["zh-CN", "zh", "en"], default="zh-CN")
+        return "en" if best == "en" else default
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return default
 
 
 def select_timezone() -> str:

@@ -2,6 +2,7 @@
 factories with sensible defaults for organisations, users, instruments and API tokens."""
 
 import itertools
+import logging
 import os
 from datetime import time
 
@@ -54,6 +55,31 @@ def app(tmp_path, monkeypatch, database_url):
         if db.engine.dialect.name == "postgresql":
             reset_postgres_schema()
         db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def restore_logging():
+    """Alembic's env.py runs logging.fileConfig, which replaces the root logger's handlers;
+    put logging back as it was for the tests that follow."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def empty_app(tmp_path, monkeypatch, database_url, restore_logging):
+    """An app on an empty database (a fresh SQLite file, or an emptied PostgreSQL schema), for
+    what migrates the schema itself: init-db, demo-data."""
+    monkeypatch.setenv("EQUIPMENT_SHARE_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            reset_postgres_schema()
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -126,7 +152,9 @@ def make_equipment(app, make_org):
             "setup_fee": "0.00",
         } | values
         equipment = Equipment(platform=platform or make_org("platform"), **fields)
-        for weekdays, start, end in weekly or [((0, 1, 2, 3, 4, 5, 6), time(8), time(20))]:
+        if weekly is None:
+            weekly = [((0, 1, 2, 3, 4, 5, 6), time(8), time(20))]
+        for weekdays, start, end in weekly:
             equipment.idle_windows.append(
                 IdleWindow(
                     kind=IdleWindowKind.WEEKLY,

@@ -99,7 +99,7 @@ def validate_weekly_window(values: dict) -> dict:
     if (
         not isinstance(weekdays, list | tuple | set)
         or not weekdays
-        or any(isinstance(day, bool) or day not in range(7) for day in weekdays)
+        or any(type(day) is not int or day not in range(7) for day in weekdays)
     ):
         errors["weekdays"] = Message(N_("Choose at least one weekday (0 = Monday … 6 = Sunday)."))
     for name in ("start_time", "end_time"):

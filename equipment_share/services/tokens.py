@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -9,6 +10,7 @@ from equipment_share.extensions import db
 from equipment_share.models import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "es_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _digest(token: str) -> str:
@@ -26,7 +28,10 @@ def user_for_token(token: str) -> User | None:
     api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if api_token is None or not api_token.user.is_active:
         return None
-    api_token.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded at most once a minute, so that reading through the API rarely writes.
+    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
+        api_token.last_used_at = now
     return api_token.user
 
 

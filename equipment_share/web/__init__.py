@@ -6,6 +6,7 @@ from equipment_share.extensions import csrf, login_manager
 from equipment_share.i18n import select_locale
 from equipment_share.web import admin, auth, catalogue, manage, settings
 from equipment_share.web.forms import WEEKDAYS, EmptyForm
+from equipment_share.web.helpers import IdConverter
 from equipment_share.web.labels import label
 
 BLUEPRINT_MODULES = (auth, catalogue, manage, admin, settings)
@@ -14,6 +15,7 @@ BLUEPRINT_MODULES = (auth, catalogue, manage, admin, settings)
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_login(login_manager, app)
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     for module in BLUEPRINT_MODULES:
         app.register_blueprint(module.bp)
     app.context_processor(_template_helpers)

@@ -15,7 +15,7 @@ from equipment_share.services.equipment import (
     equipment_idle_time,
     upcoming_window,
 )
-from equipment_share.web.helpers import to_local
+from equipment_share.web.helpers import id_argument, to_local
 
 bp = Blueprint("catalogue", __name__)
 PER_PAGE = 24
@@ -29,7 +29,7 @@ def _viewer():
 def index():
     text = request.args.get("q", "").strip()[:100]
     category = request.args.get("category") or None
-    platform_id = request.args.get("platform_id", type=int)
+    platform_id = id_argument("platform_id")
     query = catalogue_query(_viewer(), text=text, category=category, platform_id=platform_id)
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     return render_template(

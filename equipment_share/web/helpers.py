@@ -8,11 +8,30 @@ from zoneinfo import ZoneInfo
 from flask import current_app, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 
 from equipment_share.domain.errors import ValidationFailed
 from equipment_share.i18n import translate
 from equipment_share.models import Role
 from equipment_share.services.access import require_role
+
+# The largest id a row can have (ids are INTEGER: 32 bits on PostgreSQL). A larger number in a
+# URL or a query string names nothing, and must not reach the database driver, which refuses it.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs, up to MAX_ID: a larger number is simply not found (404)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_argument(name: str) -> int | None:
+    """An id from the query string, or None when it is missing or cannot be an id."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
 
 
 def role_required(*roles: Role) -> Callable:
@@ -56,6 +75,13 @@ def to_local(value: datetime) -> datetime:
 def redirect_back(default_endpoint: str, **values):
     """Back to the page the user came from on this site, or to a default."""
     target = request.form.get("next") or request.args.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and is_local_path(target):
         return redirect(target)
     return redirect(url_for(default_endpoint, **values))
+
+
+def is_local_path(target: str) -> bool:
+    """A path on this site, read as a browser reads it: browsers drop tabs and line breaks and
+    take a backslash for a slash, so "/\\evil.example" would lead to another host."""
+    seen = "".join(target.split()).replace("\\", "/")
+    return seen.startswith("/") and not seen.startswith("//")

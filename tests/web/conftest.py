@@ -2,12 +2,15 @@
 
 import html
 import re
+from functools import partial
 
 import pytest
 from flask import g, request_started
+from werkzeug.security import generate_password_hash
 
 from equipment_share import create_app
 from equipment_share.extensions import db
+from equipment_share.i18n import LANGUAGE_COOKIE
 
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -24,6 +27,22 @@ def fresh_request_globals(app):
     request_started.connect(_forget_request_globals, app)
     yield
     request_started.disconnect(_forget_request_globals, app)
+
+
+@pytest.fixture
+def english(client):
+    """Pages in English, so tests can look for the messages as the code spells them."""
+    client.set_cookie(LANGUAGE_COOKIE, "en")
+    return client
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch):
+    """Page tests sign in a lot; a cheap hash keeps them fast and changes no behaviour."""
+    monkeypatch.setattr(
+        "equipment_share.models.users.generate_password_hash",
+        partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
 
 
 def page_text(response) -> str:

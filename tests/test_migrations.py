@@ -1,0 +1,75 @@
+"""The schema comes from Alembic migrations, and the migrations match the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+
+from equipment_share.database import MIGRATIONS_DIRECTORY
+from equipment_share.extensions import db
+from equipment_share.models import Base
+
+
+def head_revision() -> str:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIRECTORY)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_init_db_creates_the_schema_with_alembic(empty_app):
+    assert inspect(db.engine).get_table_names() == []
+
+    result = empty_app.test_cli_runner().invoke(args=["init-db"])
+
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    tables = set(inspect(db.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+    assert current_revision() == head_revision()
+
+
+def test_init_db_twice_is_harmless(empty_app):
+    runner = empty_app.test_cli_runner()
+    runner.invoke(args=["init-db"])
+    db.session.execute(
+        text(
+            "INSERT INTO organizations (name, name_en, kind, status, tech_sme_certified, "
+            "tech_sme_cert_no, industry, address, contact_name, contact_phone, description, "
+            "created_at) VALUES ('kept', '', 'sme', 'approved', false, '', '', '', '', '', '', "
+            "CURRENT_TIMESTAMP)"
+        )
+    )
+    db.session.commit()
+
+    result = runner.invoke(args=["init-db"])
+
+    assert result.exit_code == 0, result.output
+    assert current_revision() == head_revision()
+    assert db.session.scalar(text("SELECT name FROM organizations")) == "kept"
+
+
+def test_migrated_schema_matches_the_models(empty_app):
+    empty_app.test_cli_runner().invoke(args=["init-db"])
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+
+    assert differences == []
+
+
+def test_there_is_one_head(empty_app):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIRECTORY)
+
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
