@@ -7,7 +7,7 @@ changes nothing) when a rule says no.
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, false, select
 from sqlalchemy.exc import IntegrityError
 
 from equipment_share.database import lock_equipment_for_booking
@@ -121,6 +121,11 @@ def _check_bookable(equipment: Equipment, interval: Interval) -> None:
         raise conflict_error(equipment.id, interval)
 
 
+def may_book(actor: User | None, equipment: Equipment) -> bool:
+    """An SME may ask for a slot of an instrument that is open for booking."""
+    return actor is not None and actor.role == Role.SME and equipment.active
+
+
 def create_booking(
     actor: User,
     equipment_id: int,
@@ -221,6 +226,15 @@ def reject(actor: User, booking: Booking, reason: str) -> Booking:
     return booking
 
 
+def may_mark_no_show(actor: User | None, booking: Booking, now: datetime | None = None) -> bool:
+    """The owning platform, once a confirmed booking has started."""
+    return (
+        can_transition(booking.status, BookingAction.NO_SHOW)
+        and owns_equipment(actor, booking.equipment)
+        and (now or utcnow()) >= booking.start_at
+    )
+
+
 def mark_no_show(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
     _require_platform_of(actor, booking)
     if (now or utcnow()) < booking.start_at:
@@ -247,16 +261,57 @@ def may_decide(actor: User | None, booking: Booking) -> bool:
     )
 
 
+def _is_booking_party(actor: User | None, booking: Booking) -> bool:
+    return (
+        actor is not None
+        and actor.role == Role.SME
+        and booking.organization_id == actor.organization_id
+    )
+
+
+def cancels_late(actor: User | None, booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the actor cancelling now would be a late cancellation (only the SME's count)."""
+    return _is_booking_party(actor, booking) and is_late_cancellation(
+        booking.start_at, now or utcnow(), booking.equipment.cancellation_deadline_hours
+    )
+
+
 def cancel(actor: User, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
     """Cancel with a reason; an SME cancelling after the instrument's deadline cancels late."""
-    is_party = actor.role == Role.SME and booking.organization_id == actor.organization_id
-    if not (is_party or owns_equipment(actor, booking.equipment)):
+    if not (_is_booking_party(actor, booking) or owns_equipment(actor, booking.equipment)):
         raise Forbidden(N_("Only the booking enterprise or the platform may cancel it."))
     reason = _reason(reason, required=True)
+    late = cancels_late(actor, booking, now)
     _change_status(actor, booking, BookingAction.CANCEL, reason)
-    if is_party:
-        booking.late_cancellation = is_late_cancellation(
-            booking.start_at, now or utcnow(), booking.equipment.cancellation_deadline_hours
-        )
+    booking.late_cancellation = late
     notifications.booking_event(booking, "cancelled")
     return booking
+
+
+def visible_bookings_query(
+    viewer: User,
+    *,
+    status: BookingStatus | None = None,
+    equipment_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Select:
+    """The query form of services.access.can_see_booking, ordered by start: an SME's
+    organisation's bookings, a platform's instruments' bookings, everything for admin and
+    finance. `start`/`end` keep the bookings overlapping [start, end)."""
+    query = select(Booking).order_by(Booking.start_at, Booking.id)
+    if viewer.role == Role.SME:
+        query = query.where(Booking.organization_id == viewer.organization_id)
+    elif viewer.role == Role.PLATFORM:
+        query = query.join(Booking.equipment).where(Equipment.platform_id == viewer.organization_id)
+    elif viewer.role not in (Role.ADMIN, Role.FINANCE):
+        return query.where(false())
+    if status is not None:
+        query = query.where(Booking.status == status)
+    if equipment_id is not None:
+        query = query.where(Booking.equipment_id == equipment_id)
+    if start is not None:
+        query = query.where(Booking.end_at > start)
+    if end is not None:
+        query = query.where(Booking.start_at < end)
+    return query

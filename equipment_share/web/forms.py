@@ -148,3 +148,15 @@ class TokenForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class BookingForm(FlaskForm):
+    start = DateTimeLocalField(_l("Start"), validators=[InputRequired()])
+    end = DateTimeLocalField(_l("End"), validators=[InputRequired()])
+    purpose = TextAreaField(_l("Purpose (what you will measure, for which project)"))
+
+
+class ReasonForm(FlaskForm):
+    """A button that changes a booking and may need a reason (reject, cancel)."""
+
+    reason = StringField(_l("Reason"))

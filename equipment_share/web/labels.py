@@ -14,6 +14,11 @@ LABELS = {
     "finance": _l("Finance officer"),
     "weekly": _l("weekly"),
     "once": _l("one-off"),
+    # booking states ("pending" and "rejected" are above)
+    "confirmed": _l("confirmed"),
+    "completed": _l("completed"),
+    "cancelled": _l("cancelled"),
+    "no_show": _l("no-show"),
 }
 
 

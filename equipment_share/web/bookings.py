@@ -1,0 +1,330 @@
+"""Booking pages: an instrument's week, the booking form, an SME's bookings, a platform's inbox,
+one booking with its history, and the buttons that change a booking's state."""
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from equipment_share.domain.availability import Interval
+from equipment_share.domain.bookings import BookingStatus
+from equipment_share.domain.errors import (
+    BookingConflict,
+    DomainError,
+    OutsideIdleWindow,
+    RuleViolation,
+    ValidationFailed,
+)
+from equipment_share.domain.fees import estimate_fee
+from equipment_share.domain.week_grid import (
+    build_week_grid,
+    default_booking_minutes,
+    monday_of,
+    week_window,
+)
+from equipment_share.errors import STATUS_FOR_CODE, error_page
+from equipment_share.extensions import db
+from equipment_share.i18n import translate
+from equipment_share.models import Booking, Equipment, Role, utcnow
+from equipment_share.services import booking_lists
+from equipment_share.services.access import visible_booking, visible_equipment
+from equipment_share.services.availability import equipment_availability
+from equipment_share.services.bookings import (
+    approve,
+    booking_rules,
+    cancel,
+    cancels_late,
+    create_booking,
+    mark_no_show,
+    may_book,
+    may_cancel,
+    may_decide,
+    may_mark_no_show,
+    rate_card,
+    reject,
+)
+from equipment_share.services.equipment import equipment_idle_time
+from equipment_share.web.forms import BookingForm, ReasonForm
+from equipment_share.web.helpers import (
+    from_local,
+    id_argument,
+    redirect_back,
+    role_required,
+    show_errors,
+    to_local,
+)
+
+bp = Blueprint("bookings", __name__)
+PER_PAGE = 50
+# How far from this week the week view may be paged (beyond it, this week is shown).
+WEEK_VIEW_REACH = timedelta(days=2 * 366)
+INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+FIELD_LABELS = {"reason": _l("Reason"), "purpose": _l("Purpose")}
+AUDIT_ACTIONS = {
+    "create": _l("requested"),
+    "approve": _l("approved"),
+    "reject": _l("rejected"),
+    "cancel": _l("cancelled"),
+    "no_show": _l("marked as no-show"),
+    "complete": _l("completed"),
+}
+
+# What a template may ask about a booking: the services' own rules, never re-derived.
+for rule in (may_cancel, may_decide, may_mark_no_show, cancels_late):
+    bp.add_app_template_global(rule)
+
+
+@bp.app_template_global()
+def pending_bookings_count() -> int:
+    """For the platform's "Bookings inbox" link in the header."""
+    return booking_lists.pending_count(current_user if current_user.is_authenticated else None)
+
+
+@bp.app_template_filter("datetime_input")
+def datetime_input(value: datetime) -> str:
+    """An instant as a datetime-local input value, in the deployment's time zone."""
+    return to_local(value).strftime(INPUT_FORMAT)
+
+
+def _viewer():
+    return current_user if current_user.is_authenticated else None
+
+
+def _requested_monday(today: date) -> date:
+    """The Monday of ?start=YYYY-MM-DD, or of this week when it is missing, wrong or far off."""
+    this_monday = monday_of(today)
+    try:
+        monday = monday_of(date.fromisoformat(request.args.get("start", "")))
+    except ValueError:
+        return this_monday
+    return monday if abs(monday - this_monday) <= WEEK_VIEW_REACH else this_monday
+
+
+@bp.route("/equipment/<int:equipment_id>/week")
+def week(equipment_id: int):
+    viewer = _viewer()
+    equipment = visible_equipment(viewer, equipment_id)
+    rules = booking_rules(equipment)
+    now = utcnow()
+    today = now.astimezone(ZoneInfo(equipment.timezone)).date()
+    monday = _requested_monday(today)
+    window = week_window(monday, ZoneInfo(equipment.timezone))
+    availability = equipment_availability(equipment, window)
+    grid = build_week_grid(
+        monday,
+        rules,
+        idle=equipment_idle_time(equipment, window),
+        free=availability.free,
+        busy=availability.busy,
+        now=now,
+        open_for_booking=equipment.active,
+    )
+    return render_template(
+        "bookings/week.html",
+        equipment=equipment,
+        grid=grid,
+        today=today,
+        this_monday=monday_of(today),
+        booking_length=timedelta(minutes=default_booking_minutes(rules)),
+        min_slots=default_booking_minutes(rules) // rules.slot_minutes,
+        # visitors may follow a free slot to sign in; signed-in users only if they may book
+        links=viewer is None or may_book(viewer, equipment),
+    )
+
+
+def _form_interval(form: BookingForm) -> Interval | None:
+    """The form's start and end as an interval, when both are given and in order."""
+    if form.start.data is None or form.end.data is None:
+        return None
+    try:
+        start, end = from_local(form.start.data), from_local(form.end.data)
+    except (OverflowError, ValueError):
+        return None
+    return Interval(start, end) if start < end else None
+
+
+def _render_form(equipment: Equipment, form: BookingForm, status: int = 200, conflicts=()):
+    interval = _form_interval(form)
+    estimate = (
+        estimate_fee(interval.minutes, rate_card(equipment)) if interval is not None else None
+    )
+    return (
+        render_template(
+            "bookings/form.html",
+            equipment=equipment,
+            form=form,
+            conflicts=conflicts,
+            estimate=estimate,
+            minutes=interval.minutes if interval is not None else None,
+        ),
+        status,
+    )
+
+
+@bp.route("/equipment/<int:equipment_id>/book", methods=["GET", "POST"])
+@login_required
+def new(equipment_id: int):
+    equipment = visible_equipment(current_user, equipment_id)
+    if not may_book(current_user, equipment):
+        if current_user.role != Role.SME:
+            return error_page(403, _("Only enterprise (SME) users can book instruments."))
+        return error_page(403, _("The instrument is not open for booking."))
+    if request.method == "GET":
+        return _render_form(equipment, BookingForm(formdata=request.args))
+    form = BookingForm()
+    if not form.validate_on_submit():
+        return _render_form(equipment, form, 422)
+    try:
+        start, end = from_local(form.start.data), from_local(form.end.data)
+    except (OverflowError, ValueError):
+        form.form_errors.append(_("The date is out of range."))
+        return _render_form(equipment, form, 422)
+    try:
+        booking = create_booking(current_user, equipment.id, start, end, form.purpose.data or "")
+    except ValidationFailed as failure:
+        db.session.rollback()
+        show_errors(form, failure)
+        return _render_form(equipment, form, 422)
+    except (BookingConflict, OutsideIdleWindow, RuleViolation) as refusal:
+        db.session.rollback()
+        form.form_errors.append(translate(refusal.message))
+        return _render_form(
+            equipment,
+            form,
+            STATUS_FOR_CODE[refusal.code],
+            conflicts=refusal.details.get("conflicts", []),
+        )
+    if booking.status == BookingStatus.PENDING:
+        flash(_("Your booking request is sent. It is pending the platform's approval."), "success")
+    else:
+        flash(_("Your booking is confirmed."), "success")
+    return redirect(url_for("bookings.detail", booking_id=booking.id))
+
+
+@bp.route("/bookings")
+@role_required(Role.SME)
+def mine():
+    now = utcnow()
+    page = db.paginate(
+        booking_lists.organization_bookings(current_user, now), per_page=PER_PAGE, error_out=False
+    )
+    sections = _sections(page.items, lambda booking: booking_lists.sme_section(booking, now))
+    return render_template("bookings/mine.html", page=page, sections=sections)
+
+
+def _sections(bookings: list[Booking], section_of: Callable) -> list[tuple[str, list[Booking]]]:
+    """A page of an ordered list, cut where the section changes, for headings between them."""
+    return [(section, list(group)) for section, group in groupby(bookings, key=section_of)]
+
+
+def _status_argument() -> BookingStatus | None:
+    try:
+        return BookingStatus(request.args.get("status", ""))
+    except ValueError:
+        return None
+
+
+@bp.route("/bookings/inbox")
+@role_required(Role.PLATFORM)
+def inbox():
+    now = utcnow()
+    filters = {"equipment_id": id_argument("equipment_id"), "status": _status_argument()}
+    page = db.paginate(
+        booking_lists.inbox(current_user, now, **filters), per_page=PER_PAGE, error_out=False
+    )
+    sections = _sections(page.items, lambda booking: booking_lists.inbox_section(booking, now))
+    return render_template(
+        "bookings/inbox.html",
+        page=page,
+        sections=sections,
+        filters=filters,
+        instruments=booking_lists.platform_instruments(current_user),
+        statuses=list(BookingStatus),
+    )
+
+
+@bp.route("/bookings/<int:booking_id>")
+@login_required
+def detail(booking_id: int):
+    booking = visible_booking(current_user, booking_id)
+    return render_template(
+        "bookings/detail.html",
+        booking=booking,
+        history=booking_lists.booking_history(booking),
+        audit_actions=AUDIT_ACTIONS,
+    )
+
+
+def _change(booking_id: int, change: Callable[[Booking, str], tuple[str, str]]):
+    """Load the booking (404 when the user may not see it), apply one change, say how it went,
+    and go back where the button was. A refusal changes nothing and is said in a flash."""
+    booking = visible_booking(current_user, booking_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            message, category = change(booking, form.reason.data or "")
+        except DomainError as refusal:
+            db.session.rollback()
+            _flash_refusal(refusal)
+        else:
+            flash(message, category)
+    return redirect_back("bookings.detail", booking_id=booking_id)
+
+
+def _flash_refusal(refusal: DomainError) -> None:
+    if isinstance(refusal, ValidationFailed):
+        for name, message in refusal.fields.items():
+            field = FIELD_LABELS.get(name, name)
+            flash(_("%(field)s: %(message)s", field=field, message=translate(message)), "error")
+    else:
+        flash(translate(refusal.message), "error")
+
+
+@bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
+@login_required
+def approve_booking(booking_id: int):
+    def change(booking: Booking, reason: str):
+        approve(current_user, booking)
+        return _("The booking is confirmed."), "success"
+
+    return _change(booking_id, change)
+
+
+@bp.route("/bookings/<int:booking_id>/reject", methods=["POST"])
+@login_required
+def reject_booking(booking_id: int):
+    def change(booking: Booking, reason: str):
+        reject(current_user, booking, reason)
+        return _("The booking is rejected."), "success"
+
+    return _change(booking_id, change)
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@login_required
+def cancel_booking(booking_id: int):
+    def change(booking: Booking, reason: str):
+        cancel(current_user, booking, reason)
+        if booking.late_cancellation:
+            return _(
+                "The booking is cancelled. This is a late cancellation: less than %(hours)d hours before the start.",
+                hours=booking.equipment.cancellation_deadline_hours,
+            ), "warning"
+        return _("The booking is cancelled."), "success"
+
+    return _change(booking_id, change)
+
+
+@bp.route("/bookings/<int:booking_id>/no-show", methods=["POST"])
+@login_required
+def no_show(booking_id: int):
+    def change(booking: Booking, reason: str):
+        mark_no_show(current_user, booking)
+        return _("The booking is marked as a no-show."), "success"
+
+    return _change(booking_id, change)
