@@ -7,12 +7,28 @@ flask-smorest Api registers none of its own.
 from flask import Flask
 from flask_smorest import Api
 
-from equipment_share.api import equipment, idle_windows, me, organizations, users
+from equipment_share.api import (
+    availability,
+    bookings,
+    equipment,
+    idle_windows,
+    me,
+    organizations,
+    users,
+)
 from equipment_share.api.auth import BEARER_CHALLENGE
 from equipment_share.api.schemas import ErrorSchema
 from equipment_share.extensions import csrf
 
-BLUEPRINTS = (me.blp, organizations.blp, users.blp, equipment.blp, idle_windows.blp)
+BLUEPRINTS = (
+    me.blp,
+    organizations.blp,
+    users.blp,
+    equipment.blp,
+    idle_windows.blp,
+    availability.blp,
+    bookings.blp,
+)
 SECURITY_SCHEME = "bearerAuth"
 
 

@@ -12,9 +12,12 @@ from equipment_share.api.schemas import (
     EquipmentSchema,
     EquipmentUpdateSchema,
 )
+from equipment_share.domain.availability import Interval
 from equipment_share.domain.equipment import CATEGORIES
 from equipment_share.i18n import translate
+from equipment_share.models import Equipment, Organization, OrganizationStatus
 from equipment_share.services.access import owned_equipment, visible_equipment
+from equipment_share.services.availability import free_throughout, load_candidates
 from equipment_share.services.equipment import catalogue_query, create_equipment, update_equipment
 
 blp = ApiBlueprint("equipment", __name__, description="Instruments, their rates and booking rules.")
@@ -24,14 +27,23 @@ blp = ApiBlueprint("equipment", __name__, description="Instruments, their rates 
 @blp.arguments(CatalogueArgs, location="query")
 @blp.response(200, EquipmentPageSchema)
 def catalogue(args):
-    """The catalogue: active instruments of approved platforms, plus a platform's own"""
+    """The catalogue: active instruments of approved platforms, plus a platform's own
+
+    With `free_from` and `free_to`: only the instruments open for booking that have one free
+    interval covering the whole window.
+    """
+    free_from, free_to = args.pop("free_from", None), args.pop("free_to", None)
     query = catalogue_query(
         current_actor(),
         text=args.pop("q", None),
         category=args.pop("category", None),
         platform_id=args.pop("platform_id", None),
     )
-    return paginate(query, args)
+    if free_from is None:
+        return paginate(query, args)
+    bookable = query.where(Equipment.active, Organization.status == OrganizationStatus.APPROVED)
+    free = free_throughout(load_candidates(bookable), Interval(free_from, free_to))
+    return paginate_list(free, args)
 
 
 @blp.route("/equipment", methods=["POST"])

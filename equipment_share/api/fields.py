@@ -57,13 +57,21 @@ class ApiSchema(ma.Schema):
             if (found := _first_unreadable(value)) is not None
         }
         readable = {name: value for name, value in data.items() if name not in unreadable}
-        problems = self.value_problems(readable) | unreadable
+        problems = self.value_problems(readable) | {
+            self.client_name(name): message for name, message in unreadable.items()
+        }
         if problems:
             raise ValidationFailed(problems)
         return data
 
+    def client_name(self, name: str) -> str:
+        """The name the client sends a field under (`from` for the attribute `from_`)."""
+        field = self.fields.get(name)
+        return (field.data_key if field is not None else None) or name
+
     def value_problems(self, data: dict) -> dict[str, Message]:
-        """Checks that belong to the API itself (paging limits), not to the domain."""
+        """Checks that belong to the API itself (paging limits), not to the domain; keyed by
+        the names the client sends."""
         return {}
 
 

@@ -11,6 +11,7 @@ from equipment_share.api.schemas import (
     ONE_OFF_FIELDS,
     WEEKLY_FIELDS,
     IdleWindowCreateSchema,
+    IdleWindowDeleteArgs,
     IdleWindowPageSchema,
     IdleWindowSchema,
 )
@@ -75,9 +76,15 @@ def create(values, equipment_id):
 
 
 @blp.route(f"/equipment/<{ID}:equipment_id>/idle-windows/<{ID}:window_id>", methods=["DELETE"])
+@blp.arguments(IdleWindowDeleteArgs, location="query")
 @blp.response(204)
-@blp.errors(403, 404)
-def delete(equipment_id, window_id):
-    """Remove an idle window (the instrument's platform)"""
+@blp.errors(403, 404, 409)
+def delete(args, equipment_id, window_id):
+    """Remove an idle window (the instrument's platform)
+
+    Refused with 409 invalid_state while upcoming active bookings depend on the window
+    (`details.booking_ids`), unless `force=1`, which cancels them with notice first.
+    """
     actor = current_actor()
-    delete_idle_window(actor, owned_equipment(actor, equipment_id), window_id)
+    equipment = owned_equipment(actor, equipment_id)
+    delete_idle_window(actor, equipment, window_id, force=args["force"])

@@ -1,6 +1,8 @@
 """What the API reads and writes. Input schemas check JSON types only (see fields.py); the rules
 on values live in equipment_share.domain and answer 422 from the services."""
 
+from datetime import datetime, timedelta
+
 import marshmallow as ma
 
 from equipment_share.api.fields import (
@@ -15,7 +17,9 @@ from equipment_share.api.fields import (
     WholeNumber,
 )
 from equipment_share.api.pagination import PaginationArgs, page_schema
+from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.equipment import CATEGORIES
+from equipment_share.domain.errors import N_, Message
 from equipment_share.errors import STATUS_FOR_CODE
 from equipment_share.models import IdleWindowKind, OrganizationKind, OrganizationStatus, Role
 
@@ -23,6 +27,24 @@ ROLES = [role.value for role in Role]
 ORGANIZATION_KINDS = [kind.value for kind in OrganizationKind]
 ORGANIZATION_STATUSES = [status.value for status in OrganizationStatus]
 WINDOW_KINDS = [kind.value for kind in IdleWindowKind]
+BOOKING_STATUSES = [status.value for status in BookingStatus]
+# Longest window a free_from/free_to catalogue search may ask about.
+FREE_SEARCH_MAX_DAYS = 14
+
+
+def window_problems(
+    start: datetime | None, end: datetime | None, *, names: tuple[str, str], max_days: int | None
+) -> dict[str, Message]:
+    """A time window's problems, on the end's field: not after the start, or too long."""
+    if start is None or end is None:
+        return {}
+    if end <= start:
+        return {names[1]: Message(N_("The end must be after the start."))}
+    if max_days is not None and end - start > timedelta(days=max_days):
+        return {
+            names[1]: Message(N_("The window may span at most %(days)d days."), {"days": max_days})
+        }
+    return {}
 
 
 def one_of(values, description: str = "") -> dict:
@@ -219,6 +241,26 @@ class CatalogueArgs(PaginationArgs):
     q = ma.fields.String(metadata={"description": "Text in the name, model, description or place."})
     category = ma.fields.String(metadata=one_of(CATEGORIES))
     platform_id = RecordId(strict=False)
+    free_from = Instant(
+        metadata={
+            "description": "With free_to: only instruments open for booking with one free "
+            f"interval covering the whole window (at most {FREE_SEARCH_MAX_DAYS} days)."
+        }
+    )
+    free_to = Instant(metadata={"description": "With free_from; after it."})
+
+    def value_problems(self, data: dict) -> dict[str, Message]:
+        problems = super().value_problems(data)
+        given = {name for name in ("free_from", "free_to") if name in data}
+        if len(given) == 1:
+            (missing,) = {"free_from", "free_to"} - given
+            problems[missing] = Message(N_("Give free_from and free_to together, or neither."))
+        return problems | window_problems(
+            data.get("free_from"),
+            data.get("free_to"),
+            names=("free_from", "free_to"),
+            max_days=FREE_SEARCH_MAX_DAYS,
+        )
 
 
 class CategorySchema(OutputSchema):
@@ -270,6 +312,91 @@ class IdleWindowSchema(OutputSchema):
         return {name: value for name, value in data.items() if name not in unused}
 
 
+class IdleWindowDeleteArgs(ApiSchema):
+    force = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "1: cancel the upcoming bookings that depend on the window (their "
+            "parties are notified), then remove it. Without it such a window is not removed (409)."
+        },
+    )
+
+
+# --- availability and bookings --------------------------------------------------------------
+
+
+class IntervalSchema(OutputSchema):
+    start = Instant()
+    end = Instant()
+
+
+class AvailabilityArgs(ApiSchema):
+    from_ = Instant(
+        data_key="from", metadata={"description": "Default: now; the window is 31 days at most."}
+    )
+    to = Instant(metadata={"description": "Default: 7 days after `from`."})
+
+
+class AvailabilitySchema(OutputSchema):
+    free = ma.fields.List(
+        ma.fields.Nested(IntervalSchema),
+        metadata={"description": "Idle time not taken by production, maintenance or bookings."},
+    )
+    busy = ma.fields.List(
+        ma.fields.Nested(IntervalSchema),
+        metadata={"description": "Production runs, maintenance and active bookings in idle time."},
+    )
+
+
+class BookingCreateSchema(ApiSchema):
+    equipment_id = RecordId(metadata={"description": "Required."})
+    start = Instant(metadata={"description": "Required; on the instrument's slot grid."})
+    end = Instant(metadata={"description": "Required; after start."})
+    purpose = ma.fields.String(metadata={"description": "What the instrument is used for."})
+
+
+class ReasonSchema(ApiSchema):
+    reason = ma.fields.String(metadata={"description": "Required; told to the other party."})
+
+
+class BookingListArgs(PaginationArgs):
+    status = ma.fields.String(metadata=one_of(BOOKING_STATUSES))
+    equipment_id = RecordId(strict=False)
+    from_ = Instant(
+        data_key="from", metadata={"description": "Bookings ending after this instant."}
+    )
+    to = Instant(metadata={"description": "Bookings starting before this instant."})
+
+    def value_problems(self, data: dict) -> dict[str, Message]:
+        problems = super().value_problems(data)
+        if "status" in data and data["status"] not in BOOKING_STATUSES:
+            problems["status"] = Message(
+                N_("Choose one of: %(choices)s."), {"choices": ", ".join(BOOKING_STATUSES)}
+            )
+        return problems | window_problems(
+            data.get("from_"), data.get("to"), names=("from", "to"), max_days=None
+        )
+
+
+class BookingSchema(OutputSchema):
+    id = ma.fields.Integer()
+    equipment_id = ma.fields.Integer()
+    organization_id = ma.fields.Integer()
+    start = Instant(attribute="start_at")
+    end = Instant(attribute="end_at")
+    status = ma.fields.String(metadata=one_of(BOOKING_STATUSES))
+    estimated_fee = Money()
+    purpose = ma.fields.String()
+    hourly_rate = Money(metadata={"description": "The rate card frozen when booked."})
+    setup_fee = Money()
+    late_cancellation = ma.fields.Boolean()
+    status_reason = ma.fields.String(
+        metadata={"description": "Why it was rejected or cancelled; empty otherwise."}
+    )
+    created_at = Instant()
+    updated_at = Instant()
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 OrganizationPageSchema = page_schema(OrganizationSchema, "OrganizationPage")
@@ -277,3 +404,4 @@ UserPageSchema = page_schema(UserSchema, "UserPage")
 EquipmentPageSchema = page_schema(EquipmentSchema, "EquipmentPage")
 IdleWindowPageSchema = page_schema(IdleWindowSchema, "IdleWindowPage")
 CategoryPageSchema = page_schema(CategorySchema, "CategoryPage")
+BookingPageSchema = page_schema(BookingSchema, "BookingPage")

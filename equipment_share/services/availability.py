@@ -3,7 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import selectinload
 
 from equipment_share.domain.availability import (
@@ -17,11 +17,14 @@ from equipment_share.models import Booking, Equipment, MaintenanceBlock, Product
 from equipment_share.services.equipment import equipment_idle_time
 
 BLOCKING_TABLES = (ProductionRun, MaintenanceBlock, Booking)
+# Longer id lists are written into the SQL as literals: one bound parameter per id and table
+# costs more to send than it saves, and SQLite limits the number of parameters.
+MAX_BOUND_IDS = 100
 
 
-def _blocks_query(table, equipment_ids: Iterable[int], window: Interval):
+def _blocks_query(table, equipment_ids, window: Interval):
     query = select(table.equipment_id, table.start_at, table.end_at).where(
-        table.equipment_id.in_(list(equipment_ids)),
+        table.equipment_id.in_(equipment_ids),
         table.start_at < window.end,
         table.end_at > window.start,
     )
@@ -33,14 +36,19 @@ def _blocks_query(table, equipment_ids: Iterable[int], window: Interval):
 def blocks_by_equipment(
     equipment_ids: Iterable[int], window: Interval, tables=BLOCKING_TABLES
 ) -> dict[int, list[Interval]]:
-    """Busy intervals overlapping the window, per instrument."""
+    """Busy intervals overlapping the window, per instrument, in one statement (UNION ALL)."""
     equipment_ids = list(equipment_ids)
+    ids = bindparam(
+        "equipment_ids",
+        equipment_ids,
+        expanding=True,
+        literal_execute=len(equipment_ids) > MAX_BOUND_IDS,
+    )
+    queries = [_blocks_query(table, ids, window) for table in tables]
+    statement = queries[0] if len(queries) == 1 else union_all(*queries)
     blocks: dict[int, list[Interval]] = defaultdict(list)
-    for table in tables:
-        for equipment_id, start, end in db.session.execute(
-            _blocks_query(table, equipment_ids, window)
-        ):
-            blocks[equipment_id].append(Interval(start, end))
+    for equipment_id, start, end in db.session.execute(statement):
+        blocks[equipment_id].append(Interval(start, end))
     return blocks
 
 

@@ -5,16 +5,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
 
-from equipment_share.domain.availability import Interval, WeeklyRule, idle_time
+from equipment_share.database import lock_equipment_for_booking
+from equipment_share.domain.availability import Interval, WeeklyRule, idle_time, is_bookable
+from equipment_share.domain.bookings import ACTIVE_STATUSES
 from equipment_share.domain.equipment import (
     FIELDS,
     validate_equipment,
     validate_one_off_window,
     validate_weekly_window,
 )
-from equipment_share.domain.errors import Forbidden, NotFound
+from equipment_share.domain.errors import N_, Forbidden, InvalidState, NotFound
 from equipment_share.extensions import db
 from equipment_share.models import (
+    Booking,
     Equipment,
     IdleWindow,
     IdleWindowKind,
@@ -99,11 +102,66 @@ def add_one_off_window(actor: User, equipment: Equipment, values: dict) -> IdleW
     return window
 
 
-def delete_idle_window(actor: User, equipment: Equipment, window_id: int) -> None:
+# Stored as the cancelled bookings' reason, which mails quote in both languages.
+IDLE_WINDOW_WITHDRAWN = "平台已撤回该闲置时段 / Idle window withdrawn by the platform"
+
+
+def bookings_depending_on_window(
+    equipment: Equipment, window: IdleWindow, now: datetime | None = None
+) -> list[Booking]:
+    """Active bookings that start in the future and would lie outside idle time without the
+    window (one that another window also covers does not depend on it)."""
+    upcoming = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.equipment_id == equipment.id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.start_at > (now or utcnow()),
+        )
+        .order_by(Booking.start_at, Booking.id)
+    )
+    return [
+        booking
+        for booking in upcoming
+        if not is_bookable(
+            interval := Interval(booking.start_at, booking.end_at),
+            equipment_idle_time(equipment, interval, without=window),
+        )
+    ]
+
+
+def delete_idle_window(
+    actor: User,
+    equipment: Equipment,
+    window_id: int,
+    *,
+    force: bool = False,
+    now: datetime | None = None,
+) -> list[Booking]:
+    """Withdraw an idle window. Refused (invalid_state) while future active bookings depend on
+    it, unless `force`: then those bookings are cancelled first (audited, both sides notified).
+    Returns the bookings cancelled."""
+    from equipment_share.services.bookings import cancel
+
     _require_owner(actor, equipment)
+    # Taken before looking for dependent bookings, so none can be booked into the window meanwhile.
+    lock_equipment_for_booking(equipment.id)
     window = find_idle_window(equipment, window_id)
+    dependent = bookings_depending_on_window(equipment, window, now)
+    if dependent and not force:
+        raise InvalidState(
+            N_(
+                "Upcoming bookings depend on this idle window (%(count)d). Cancel them first, "
+                "or withdraw the window anyway, which cancels them."
+            ),
+            details={"booking_ids": [booking.id for booking in dependent]},
+            count=len(dependent),
+        )
+    for booking in dependent:
+        cancel(actor, booking, IDLE_WINDOW_WITHDRAWN, now)
     equipment.idle_windows.remove(window)
     db.session.flush()
+    return dependent
 
 
 def find_idle_window(equipment: Equipment, window_id: int) -> IdleWindow:
@@ -119,7 +177,7 @@ def _require_owner(actor: User, equipment: Equipment) -> None:
         raise Forbidden()
 
 
-def weekly_rules(equipment: Equipment) -> list[WeeklyRule]:
+def weekly_rules(equipment: Equipment, without: IdleWindow | None = None) -> list[WeeklyRule]:
     return [
         WeeklyRule(
             weekdays=frozenset(window.weekday_numbers),
@@ -129,21 +187,27 @@ def weekly_rules(equipment: Equipment) -> list[WeeklyRule]:
             valid_to=window.valid_to,
         )
         for window in equipment.idle_windows
-        if window.kind == IdleWindowKind.WEEKLY
+        if window.kind == IdleWindowKind.WEEKLY and window is not without
     ]
 
 
-def one_off_windows(equipment: Equipment) -> list[Interval]:
+def one_off_windows(equipment: Equipment, without: IdleWindow | None = None) -> list[Interval]:
     return [
         Interval(window.start_at, window.end_at)
         for window in equipment.idle_windows
-        if window.kind == IdleWindowKind.ONCE
+        if window.kind == IdleWindowKind.ONCE and window is not without
     ]
 
 
-def equipment_idle_time(equipment: Equipment, window: Interval) -> list[Interval]:
+def equipment_idle_time(
+    equipment: Equipment, window: Interval, *, without: IdleWindow | None = None
+) -> list[Interval]:
+    """Idle time within the window; `without` leaves one idle window out (what if it went)."""
     return idle_time(
-        weekly_rules(equipment), one_off_windows(equipment), ZoneInfo(equipment.timezone), window
+        weekly_rules(equipment, without),
+        one_off_windows(equipment, without),
+        ZoneInfo(equipment.timezone),
+        window,
     )
 
 

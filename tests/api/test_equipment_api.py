@@ -351,7 +351,7 @@ def test_out_of_range_query_values_are_a_validation_error(
         ("per_page=many", "per_page"),
         ("page=1.5", "page"),
         ("platform_id=abc", "platform_id"),
-        ("free_from=2026-12-01T09:00", "free_from"),  # not served yet: refused, not ignored
+        ("free_at=2026-12-01T09:00", "free_at"),  # unknown: refused, not ignored
     ],
 )
 def test_malformed_or_unknown_query_parameters_are_a_bad_request(

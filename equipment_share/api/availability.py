@@ -1,0 +1,39 @@
+"""When an instrument is free: idle windows minus production runs, maintenance and bookings."""
+
+from datetime import timedelta
+
+from equipment_share.api.auth import current_actor
+from equipment_share.api.blueprint import ApiBlueprint
+from equipment_share.api.fields import ID_CONVERTER as ID
+from equipment_share.api.schemas import AvailabilityArgs, AvailabilitySchema, window_problems
+from equipment_share.domain.availability import Interval
+from equipment_share.domain.errors import ValidationFailed
+from equipment_share.services.access import visible_equipment
+from equipment_share.services.availability import equipment_availability
+from equipment_share.services.equipment import upcoming_window
+
+blp = ApiBlueprint("availability", __name__, description="Free and busy time of an instrument.")
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 31
+
+
+def requested_window(args: dict) -> Interval:
+    """`from` defaults to now, `to` to a week after `from`; at most MAX_DAYS long."""
+    start = args.get("from_") or upcoming_window(days=DEFAULT_DAYS).start
+    end = args.get("to") or start + timedelta(days=DEFAULT_DAYS)
+    problems = window_problems(start, end, names=("from", "to"), max_days=MAX_DAYS)
+    if problems:
+        raise ValidationFailed(problems)
+    return Interval(start, end)
+
+
+@blp.route(f"/equipment/<{ID}:equipment_id>/availability")
+@blp.arguments(AvailabilityArgs, location="query")
+@blp.response(200, AvailabilitySchema)
+@blp.errors(404, 422)
+def availability(args, equipment_id):
+    """Free and busy intervals of an instrument between `from` and `to` (default: the next
+    7 days; 31 days at most)"""
+    equipment = visible_equipment(current_actor(), equipment_id)
+    return equipment_availability(equipment, requested_window(args))
