@@ -1,0 +1,757 @@
+"""iCalendar in and out: production schedules become busy intervals, bookings become feeds.
+
+Import (`parse_production_calendar`) reads an .ics file exported by Outlook, Google Calendar,
+Thunderbird and the like, expands every VEVENT over a window with recurring_ical_events (RRULE,
+RDATE, EXDATE, RECURRENCE-ID overrides) and returns the occurrences that keep the instrument busy,
+in UTC, clipped to the window. Time zones are read like this:
+
+- ``TZID`` naming an IANA zone ("Asia/Shanghai"), a Windows zone as Outlook writes it ("China
+  Standard Time", mapped with icalendar's CLDR table) or a "globally unique" id
+  ("/mozilla.org/20050126_1/Europe/Berlin") uses that IANA zone;
+- any other ``TZID`` uses the VTIMEZONE of the same file that defines it;
+- a ``TZID`` that is neither known nor defined in the file falls back to ``default_tz`` (the
+  instrument's zone) rather than refusing the file: a production plan in an odd zone is far more
+  likely local than not;
+- floating times (no TZID, no Z) are read in ``X-WR-TIMEZONE`` when the file names a known zone
+  there (Google, Apple), else in ``default_tz``; all-day dates are always read in ``default_tz``.
+
+Refusals raise `ValidationFailed` with a "calendar" message; no icalendar, recurring_ical_events
+or dateutil exception escapes.
+
+Export (`build_calendar`) writes a deterministic feed (same input, same bytes, stable ETag).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time as clock
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from dateutil.rrule import rrulestr
+from icalendar import Calendar, Timezone
+from icalendar.parser import Contentline
+from icalendar.prop import vDDDLists, vRecur
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+from recurring_ical_events import CalendarQuery, ComponentsWithName, EventAdapter, Occurrence
+
+from equipment_share.domain.availability import ONE_DAY, Interval, to_utc
+from equipment_share.domain.errors import N_, Message, ValidationFailed
+
+MAX_CALENDAR_BYTES = 2 * 1024 * 1024
+MAX_RUNS = 20_000
+# dateutil walks a rule from its DTSTART, so a rule that started long ago (hourly for decades,
+# daily since the year 1000) costs time even when few of its occurrences fall in the window
+# (about 0.5 s per 250,000 steps).
+MAX_RULE_STEPS = 250_000
+# Wall-clock budget for expanding one file, checked between series: a safety net behind the
+# checks below (a 2 MB file of plain events takes about 2 s, parsing included).
+MAX_EXPANSION_SECONDS = 10.0
+# The Gregorian calendar, weekdays and leap years included, repeats every 400 years.
+_CALENDAR_CYCLE_YEARS = 400
+
+DEFAULT_PRODUCT_ID = "-//equipment_share//EN"
+STATUSES = frozenset({"TENTATIVE", "CONFIRMED", "CANCELLED"})
+
+_NEEDS_ESCAPE = re.compile(r"[\\;,\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # not allowed in TEXT; HTAB is
+_MEGABYTE = 1024 * 1024
+_REASON_LENGTH = 100
+# Properties whose parse errors make the file unusable; broken others (GEO, ATTENDEE...) are ignored.
+_TIMING_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
+# Properties read as one value (icalendar turns a repeated one into a list).
+_SINGLE_PROPERTIES = (
+    "UID",
+    "SEQUENCE",
+    "STATUS",
+    "TRANSP",
+    "DTSTART",
+    "DTEND",
+    "DURATION",
+    "RECURRENCE-ID",
+)
+_ZONED_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "RDATE", "EXDATE")
+# What icalendar, recurring_ical_events and dateutil raise on bad input. Their own errors subclass
+# ValueError; the others are upstream bugs found by fuzzing (icalendar 7.3, dateutil 2.9): OSError
+# from zoneinfo for a TZID naming a directory or too long, AttributeError for VALUE=DATE,DATE-TIME
+# or for END:VTIMEZONE closing another component, TypeError from dateutil for an RRULE without
+# FREQ (in a VTIMEZONE or an event); TypeError and OverflowError when expanding odd mixes of dates
+# and date-times or dates near the year 9999.
+_PARSE_ERRORS = (ValueError, TypeError, AttributeError, OSError)
+_EXPANSION_ERRORS = (ValueError, TypeError, OverflowError)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass(frozen=True)
+class ProductionRun:
+    """One occurrence of a production event: the instrument is busy during `interval`."""
+
+    interval: Interval
+    summary: str
+    uid: str
+
+
+def parse_production_calendar(
+    data: bytes, window: Interval, default_tz: ZoneInfo
+) -> list[ProductionRun]:
+    """Busy occurrences of the file's events that intersect the window, clipped to it, sorted.
+
+    Skipped: STATUS:CANCELLED events or occurrences, TRANSP:TRANSPARENT events (they do not make
+    the instrument busy), events without DTSTART, and zero-length events (a DTSTART with neither
+    DTEND nor DURATION; an all-day DTSTART alone lasts one day). A TZID that is neither a known
+    zone nor defined by a VTIMEZONE in the file falls back to `default_tz` (see the module doc).
+
+    A rule that never matches ("Feb 30") leaves its DTSTART alone, as RFC 5545 says.
+
+    Raises ValidationFailed({"calendar": Message}) when the file is too large, empty, not
+    iCalendar, malformed, expands to more than MAX_RUNS runs in the window, or has a rule too
+    costly to expand (see MAX_RULE_STEPS and MAX_EXPANSION_SECONDS).
+    """
+    if len(data) > MAX_CALENDAR_BYTES:
+        raise _refusal(N_("The file is larger than %(mb)d MB."), mb=MAX_CALENDAR_BYTES // _MEGABYTE)
+    if not data.strip():
+        raise _no_events()
+    calendars = _read_calendars(data)
+    events = [event for calendar in calendars for event in calendar.walk("VEVENT")]
+    if not events:
+        raise _no_events()
+    for event in events:
+        _check_event(event)
+    deadline = clock.monotonic() + MAX_EXPANSION_SECONDS
+    runs: list[ProductionRun] = []
+    for calendar in calendars:
+        _drop_events_without_start(calendar)
+        zones = _FileZones(calendar, default_tz)
+        calendar_zone = _calendar_zone(calendar)
+        for event in calendar.walk("VEVENT"):
+            _settle_times(event, zones, calendar_zone)
+            _drop_rules_that_never_match(event)
+            _check_size(event, window, default_tz)
+        runs.extend(_expand(calendar, window, default_tz, deadline, len(runs)))
+    runs.sort(key=_run_order)
+    return runs
+
+
+def _read_calendars(data: bytes) -> list[Calendar]:
+    try:
+        components = Calendar.from_ical(data, multiple=True)
+    except _PARSE_ERRORS as error:
+        raise _invalid(_reason_from(error)) from error
+    if not components or any(component.name != "VCALENDAR" for component in components):
+        raise _invalid("it does not start with BEGIN:VCALENDAR")
+    # icalendar silently drops components that are never closed, so a truncated file would
+    # otherwise look like a shorter, valid one.
+    if not data.rstrip().upper().endswith(b"END:VCALENDAR"):
+        raise _invalid("it is incomplete (the last line is not END:VCALENDAR)")
+    return components
+
+
+def _check_event(event) -> None:
+    """Refuse timing properties icalendar could not parse, repeated, or of the wrong type.
+
+    icalendar keeps unparsable values as vBroken, turns a repeated property into a list and lets
+    a VALUE parameter pick another type (DTSTART;VALUE=TIME); the expansion would trip on each.
+    """
+    for name, error in event.errors:
+        if name in _TIMING_PROPERTIES:
+            raise _invalid(f"{name} of event {_event_name(event)}: {error}")
+    for name in _SINGLE_PROPERTIES:
+        if isinstance(event.get(name), list):
+            raise _invalid(f"{name} appears more than once in event {_event_name(event)}")
+    for name in _TIMING_PROPERTIES:
+        for prop in _as_list(event.get(name)):
+            if not _has_timing_type(name, prop):
+                raise _invalid(f"{name} of event {_event_name(event)} has a wrong value type")
+    for rule in _as_list(event.get("RRULE")):
+        problem = _rule_problem(rule)
+        if problem:
+            raise _invalid(f"RRULE of event {_event_name(event)}: {problem}")
+        if _rule_part(rule, "FREQ") == "SECONDLY":
+            # No production plan repeats by the second, and dateutil may step through every
+            # second of a day to find the next occurrence.
+            raise _too_complex(event)
+
+
+def _has_timing_type(name: str, prop) -> bool:
+    if name == "RRULE":
+        return isinstance(prop, vRecur)
+    if name == "DURATION":
+        return isinstance(getattr(prop, "dt", None), timedelta)
+    if name in ("RDATE", "EXDATE"):
+        values = [item.dt for item in getattr(prop, "dts", None) or ()]
+        return hasattr(prop, "dts") and all(_is_time_or_period(value) for value in values)
+    return isinstance(getattr(prop, "dt", None), date)
+
+
+def _rule_problem(rule: vRecur) -> str | None:
+    """What dateutil would fail on, or loop on for ever (INTERVAL=0 without COUNT)."""
+    freq = _rule_part(rule, "FREQ")
+    if freq not in _STEPS:
+        return f"FREQ={freq} is not a frequency" if freq else "FREQ is missing"
+    interval = _rule_part(rule, "INTERVAL", 1)
+    if not isinstance(interval, int) or interval < 1:
+        return f"INTERVAL={interval} is not a positive number"
+    if not all(isinstance(until, date) for until in rule.get("UNTIL", ())):
+        return "UNTIL is not a date"  # icalendar reads UNTIL=080000 as a time of day
+    if "UNTIL" in rule and "COUNT" in rule:
+        return "COUNT and UNTIL exclude each other"
+    for part, (low, high, signed) in _RULE_PART_RANGES.items():
+        for value in rule.get(part) or ():
+            number = _as_int(value)
+            if number is None or not low <= (abs(number) if signed else number) <= high:
+                return f"{part}={value} is out of range"
+    return None
+
+
+_RULE_PART_RANGES = {  # RFC 5545 section 3.3.10: (lowest, highest, may be negative)
+    "BYSECOND": (0, 60, False),
+    "BYMINUTE": (0, 59, False),
+    "BYHOUR": (0, 23, False),
+    "BYMONTHDAY": (1, 31, True),
+    "BYYEARDAY": (1, 366, True),
+    "BYWEEKNO": (1, 53, True),
+    "BYMONTH": (1, 12, False),
+    "BYSETPOS": (1, 366, True),
+}
+
+
+def _as_int(value) -> int | None:
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))  # BYMONTH values are vMonth ("5", or "5L" for a leap month)
+    except ValueError:
+        return None
+
+
+def _is_time_or_period(value) -> bool:
+    if isinstance(value, tuple):
+        return (
+            len(value) == 2
+            and isinstance(value[0], date)
+            and isinstance(value[1], date | timedelta)
+        )
+    return isinstance(value, date)
+
+
+def _drop_events_without_start(calendar: Calendar) -> None:
+    """An event without DTSTART has no time to block (recurring_ical_events would fail on it)."""
+    for component in calendar.walk():
+        component.subcomponents = [
+            sub for sub in component.subcomponents if sub.name != "VEVENT" or "DTSTART" in sub
+        ]
+
+
+class _FileZones:
+    """TZID -> tzinfo for one file: known zones first, then the file's own VTIMEZONEs.
+
+    icalendar caches custom VTIMEZONEs process-wide by TZID and the first file wins, so two
+    uploads both using "Customized Time Zone" would share one definition; resolving here, per
+    file, keeps each file's own definition and maps Windows names to IANA zones every time.
+    """
+
+    def __init__(self, calendar: Calendar, default_tz: ZoneInfo):
+        self._default = default_tz
+        self._definitions = {
+            str(zone["TZID"]): zone for zone in calendar.walk("VTIMEZONE") if "TZID" in zone
+        }
+        self._resolved: dict[str, tzinfo] = {}
+
+    def get(self, tzid: str) -> tzinfo:
+        if tzid not in self._resolved:
+            self._resolved[tzid] = self._resolve(tzid)
+        return self._resolved[tzid]
+
+    def _resolve(self, tzid: str) -> tzinfo:
+        known = known_zone(tzid)
+        if known is not None:
+            return known
+        definition = self._definitions.get(tzid)
+        if definition is None:
+            return self._default
+        try:
+            return definition.to_tz(lookup_tzid=False)
+        except _PARSE_ERRORS as error:
+            raise _invalid(f"time zone {tzid!r}: {error}") from error
+
+
+def known_zone(tzid: str) -> ZoneInfo | None:
+    """The IANA zone a TZID names: IANA, Windows (via icalendar's CLDR table) or globally unique."""
+    name = tzid.strip().strip("/")
+    candidates = [name, WINDOWS_TO_OLSON.get(name)]
+    parts = name.split("/")
+    candidates += ["/".join(parts[index:]) for index in range(1, len(parts))]
+    names = _zone_names()
+    for candidate in candidates:
+        if candidate in names:
+            return ZoneInfo(candidate)
+    return None
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    # Checking against the list avoids asking the file system about arbitrary names.
+    return frozenset(available_timezones())
+
+
+def _calendar_zone(calendar: Calendar) -> ZoneInfo | None:
+    """The zone named by X-WR-TIMEZONE (Google, Apple), when it is a known one."""
+    declared = calendar.get("X-WR-TIMEZONE")
+    return known_zone(str(declared)) if isinstance(declared, str) else None
+
+
+def _settle_times(event, zones: _FileZones, calendar_zone: ZoneInfo | None) -> None:
+    """Give each date-time of the event the zone it is meant in, keeping its wall time.
+
+    - with a TZID: the zone `zones` resolves for it;
+    - floating: the calendar's X-WR-TIMEZONE; without one it stays floating (read in default_tz);
+    - in UTC, in an event with RRULE or RDATE: moved to X-WR-TIMEZONE, so the rule repeats at the
+      same local time (what Google means); other UTC times stay exact instants.
+
+    This replaces recurring_ical_events.of()'s X-WR-TIMEZONE rewrite, which moves every UTC time
+    to local time: the library then adds durations in wall-clock time and an instant in the
+    repeated hour of a fall-back night (fold=1) lands an hour off.
+    """
+    series = "RRULE" in event or "RDATE" in event
+    for name in _ZONED_PROPERTIES:
+        for prop in _as_list(event.get(name)):
+            tzid = prop.params.get("TZID")
+            zone = zones.get(str(tzid)) if tzid else None
+            for item in prop.dts if isinstance(prop, vDDDLists) else (prop,):
+                item.dt = _settled(item.dt, zone, calendar_zone, series)
+
+
+def _settled(value, zone: tzinfo | None, calendar_zone: ZoneInfo | None, series: bool):
+    if isinstance(value, tuple):  # a PERIOD: (start, end or duration)
+        return tuple(_settled(part, zone, calendar_zone, series) for part in value)
+    if not isinstance(value, datetime):
+        return value  # dates and durations have no zone
+    if zone is not None:
+        return value.replace(tzinfo=zone)
+    if calendar_zone is None:
+        return value
+    if value.tzinfo is None:
+        return value.replace(tzinfo=calendar_zone)
+    if series and value.utcoffset() == timedelta(0) and value.tzname() == "UTC":
+        return value.astimezone(calendar_zone)
+    return value
+
+
+_STEPS = {
+    "SECONDLY": timedelta(seconds=1),
+    "MINUTELY": timedelta(minutes=1),
+    "HOURLY": timedelta(hours=1),
+    "DAILY": ONE_DAY,
+    "WEEKLY": timedelta(days=7),
+    "MONTHLY": timedelta(days=28),
+    "YEARLY": timedelta(days=365),
+}
+_DAYS_PER_STEP = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
+
+
+def _drop_rules_that_never_match(event) -> None:
+    """Remove RRULEs without any occurrence ("Feb 30"); they add nothing but cost a lot.
+
+    dateutil looks for the next occurrence until the year 9999, seconds per such rule, so each
+    rule with BYxxx parts is first tried, without COUNT and UNTIL, from its DTSTART moved a whole
+    number of 400-year cycles to just before 9999: at most 400 years (< 0.5 s) to walk, and the
+    same calendar. DTSTART itself still counts as an occurrence, as RFC 5545 wants.
+    """
+    rules = _as_list(event.get("RRULE"))
+    kept = [rule for rule in rules if not _never_matches(rule, event["DTSTART"].dt)]
+    if len(kept) == len(rules):
+        return
+    del event["RRULE"]
+    if kept:
+        event["RRULE"] = kept[0] if len(kept) == 1 else kept
+
+
+def _never_matches(rule: vRecur, start: date | datetime) -> bool:
+    if _surely_matches(rule):
+        return False
+    probe = vRecur({part: value for part, value in rule.items() if part not in ("COUNT", "UNTIL")})
+    wall = start if isinstance(start, datetime) else datetime.combine(start, time())
+    last_cycle_start = datetime.max.year - _CALENDAR_CYCLE_YEARS
+    cycles = max(0, -(-(last_cycle_start - wall.year) // _CALENDAR_CYCLE_YEARS))
+    moved = wall.replace(year=wall.year + cycles * _CALENDAR_CYCLE_YEARS, tzinfo=None)
+    try:
+        return rrulestr(probe.to_ical().decode(), dtstart=moved).after(moved, inc=True) is None
+    except _EXPANSION_ERRORS:
+        return False  # the expansion reports it
+
+
+def _surely_matches(rule: vRecur) -> bool:
+    """No BYxxx part, or the weekly shapes Outlook and Google write (BYDAY=MO,WE; BYHOUR=8)."""
+    parts = {part for part in rule if part.startswith("BY")}
+    if not parts:
+        return True
+    if not parts <= {"BYDAY", "BYHOUR", "BYMINUTE", "BYSECOND"}:
+        return False
+    if not all(str(day).isalpha() for day in rule.get("BYDAY", ())):
+        return False  # "1MO", "-1SU": depends on the month or year
+    freq = _rule_part(rule, "FREQ")
+    return freq in ("WEEKLY", "MONTHLY", "YEARLY") or (
+        freq == "DAILY" and _rule_part(rule, "INTERVAL", 1) == 1
+    )
+
+
+def _check_size(event, window: Interval, default_tz: ZoneInfo) -> None:
+    """Refuse what recurring_ical_events and dateutil would spend too long on.
+
+    dateutil builds a rule's whole list of occurrences in the window at once, so a rule is
+    estimated before it is expanded: an upper bound for plain rules, rough for rules with BYxxx
+    filters, good enough to stop FREQ=MINUTELY without refusing real production plans. The
+    library widens the window by the event's length, which counts too.
+    """
+    first = _instant(event["DTSTART"].dt, default_tz)
+    length = _length(event, first, default_tz)
+    for rule in _as_list(event.get("RRULE")):
+        freq = _rule_part(rule, "FREQ")  # FREQ and INTERVAL were checked by _rule_problem
+        step = _STEPS[freq].total_seconds() * _rule_part(rule, "INTERVAL", 1)  # float: no overflow
+        count = _rule_part(rule, "COUNT")
+        if not isinstance(count, int) or count < 0:
+            count = None  # recurring_ical_events ignores COUNT=-1 (written by some generators)
+        until = _rule_part(rule, "UNTIL")
+        last = window.end + ONE_DAY  # the margin _expand queries with
+        if until is not None:
+            last = min(last, _instant(until, default_tz))
+        span = max(last - max(first, window.start - ONE_DAY - length), timedelta(0))
+        per_step = _per_step(rule, freq)
+        estimate = (span.total_seconds() / step + 1) * per_step
+        steps_walked = (last - first).total_seconds() / step
+        if count is not None:  # dateutil stops after COUNT occurrences
+            estimate = min(estimate, count)
+            steps_walked = min(steps_walked, count / per_step)
+        if estimate > MAX_RUNS:
+            raise _too_many_runs(window)
+        if steps_walked > MAX_RULE_STEPS:
+            raise _too_complex(event)
+
+
+def _length(event, start: datetime, default_tz: ZoneInfo) -> timedelta:
+    """DTEND - DTSTART or DURATION; negative ones are refused (the library would swap the ends)."""
+    if "DTEND" in event:
+        length = _instant(event["DTEND"].dt, default_tz) - start
+    elif "DURATION" in event:
+        length = event["DURATION"].dt
+    else:
+        return timedelta(0)
+    if length < timedelta(0):
+        raise _invalid(f"event {_event_name(event)} ends before it starts")
+    return length
+
+
+def _per_step(rule, freq: str) -> float:
+    """Occurrences one FREQ step can produce: BYxxx parts expand coarse and limit fine rules."""
+
+    def times(part: str) -> int:
+        return len(rule.get(part) or ()) or 1
+
+    def share(part: str, whole: int) -> float:
+        return times(part) / whole if rule.get(part) else 1
+
+    if freq == "MINUTELY":
+        return share("BYDAY", 7) * share("BYHOUR", 24) * share("BYMINUTE", 60) * times("BYSECOND")
+    if freq == "HOURLY":
+        return share("BYDAY", 7) * share("BYHOUR", 24) * times("BYMINUTE") * times("BYSECOND")
+    days = times("BYDAY") * (53 if freq == "YEARLY" else 5 if freq == "MONTHLY" else 1)
+    for part in ("BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH"):
+        days *= times(part) * (7 if part == "BYWEEKNO" else 1)
+    return min(days, _DAYS_PER_STEP[freq]) * times("BYHOUR") * times("BYMINUTE") * times("BYSECOND")
+
+
+def _rule_part(rule, name: str, default=None):
+    values = rule.get(name)
+    return values[0] if values else default
+
+
+class _EventAdapter(EventAdapter):
+    """Reads once what every occurrence needs from its VEVENT (the library would copy it)."""
+
+    def __init__(self, component):
+        super().__init__(component)
+        self.event = component
+        self.blocks = (
+            _text(component, "STATUS").upper() != "CANCELLED"
+            and _text(component, "TRANSP").upper() != "TRANSPARENT"
+        )
+        self.summary = _text(component, "SUMMARY")
+        self.event_uid = _text(component, "UID")
+
+
+class _EventOccurrence(Occurrence):
+    def __init__(self, adapter: _EventAdapter, start=None, end=None, sequence=-1):
+        super().__init__(adapter, start, end, sequence)
+        self.source = adapter
+
+
+_EVENTS = ComponentsWithName("VEVENT", adapter=_EventAdapter, occurrence=_EventOccurrence)
+
+
+def _expand(
+    calendar: Calendar, window: Interval, default_tz: ZoneInfo, deadline: float, found: int
+) -> Iterator[ProductionRun]:
+    # A day of margin either side: floating times and all-day dates are compared in default_tz
+    # by the library; the exact cut happens below, in UTC.
+    span_start = (window.start - ONE_DAY).astimezone(default_tz)
+    span_end = (window.end + ONE_DAY).astimezone(default_tz)
+    try:
+        query = CalendarQuery(calendar, components=[_EVENTS])
+    except _EXPANSION_ERRORS as error:
+        raise _invalid(_reason_from(error)) from error
+    for series in query.series:
+        if clock.monotonic() > deadline:
+            raise _too_complex(series.components[0].event)
+        try:
+            occurrences = list(series.between(span_start, span_end))
+        except _EXPANSION_ERRORS as error:
+            raise _invalid(_reason_from(error)) from error
+        for occurrence in occurrences:
+            run = _run_of(occurrence, window, default_tz)
+            if run is not None:
+                found += 1
+                if found > MAX_RUNS:
+                    raise _too_many_runs(window)
+                yield run
+
+
+def _run_of(
+    occurrence: _EventOccurrence, window: Interval, default_tz: ZoneInfo
+) -> ProductionRun | None:
+    """The busy part of the occurrence inside the window; None for cancelled or free ones."""
+    source = occurrence.source
+    if not source.blocks:
+        return None
+    start = _instant(occurrence.start, default_tz)
+    end = _instant(occurrence.end, default_tz)
+    if start >= end or start >= window.end or end <= window.start:
+        return None
+    interval = Interval(max(start, window.start), min(end, window.end))
+    return ProductionRun(interval=interval, summary=source.summary, uid=source.event_uid)
+
+
+def _instant(value: date | datetime, default_tz: ZoneInfo) -> datetime:
+    """UTC instant of a date-time; floating times and dates (local midnight) in default_tz."""
+    try:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=default_tz)
+            return value.astimezone(UTC)
+        return datetime.combine(value, time(), tzinfo=default_tz).astimezone(UTC)
+    except OverflowError as error:  # the years 1 and 9999 in a zone east or west of UTC
+        raise _invalid(f"the date {value} is out of range") from error
+
+
+def _run_order(run: ProductionRun):
+    return (run.interval.start, run.interval.end, run.uid, run.summary)
+
+
+def _text(component, name: str) -> str:
+    value = component.get(name)
+    return "" if value is None else str(value)
+
+
+def _event_name(event) -> str:
+    return repr(_text(event, "SUMMARY") or _text(event, "UID"))
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _reason_from(error: Exception) -> str:
+    reason = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, OSError):
+        reason = "a TZID is not a time zone name"  # the message would show a server path
+    return reason if len(reason) <= _REASON_LENGTH else reason[: _REASON_LENGTH - 1] + "…"
+
+
+def _refusal(template: str, **params) -> ValidationFailed:
+    return ValidationFailed({"calendar": Message(template, params)})
+
+
+def _no_events() -> ValidationFailed:
+    return _refusal(N_("The file contains no events."))
+
+
+def _invalid(reason: str) -> ValidationFailed:
+    if len(reason) > _REASON_LENGTH:
+        reason = reason[: _REASON_LENGTH - 1] + "…"
+    return _refusal(N_("The file is not a valid iCalendar (.ics) file: %(reason)s"), reason=reason)
+
+
+def _too_many_runs(window: Interval) -> ValidationFailed:
+    return _refusal(
+        N_("The calendar expands to more than %(max)d production runs in the next %(days)d days."),
+        max=MAX_RUNS,
+        days=math.ceil((window.end - window.start) / ONE_DAY),
+    )
+
+
+def _too_complex(event) -> ValidationFailed:
+    return _refusal(
+        N_("The event “%(summary)s” repeats too often to be imported."),
+        summary=_text(event, "SUMMARY") or _text(event, "UID"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str  # stable, e.g. "booking-42@equipment-share"
+    interval: Interval
+    summary: str
+    description: str = ""
+    location: str = ""
+    status: str = "CONFIRMED"  # TENTATIVE | CONFIRMED | CANCELLED
+    sequence: int = 0
+    last_modified: datetime | None = None
+    transparent: bool = False  # idle windows are TRANSPARENT (free), bookings OPAQUE
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {sorted(STATUSES)}: {self.status!r}")
+        if self.sequence < 0:
+            raise ValueError(f"sequence must not be negative: {self.sequence}")
+        if not self.uid:
+            raise ValueError("uid must not be empty")
+        if self.last_modified is not None:
+            object.__setattr__(self, "last_modified", to_utc(self.last_modified))
+
+
+def build_calendar(
+    events: Iterable[CalendarEvent],
+    *,
+    name: str,
+    tz: ZoneInfo,
+    now: datetime,
+    product_id: str = DEFAULT_PRODUCT_ID,
+) -> bytes:
+    """A PUBLISH feed: events in local time of `tz` with its VTIMEZONE; same input, same bytes.
+
+    Events are sorted by (start, end, uid). An event touching the second pass of the repeated
+    hour of a fall-back night is written in UTC (see `_start_and_end`).
+    """
+    if not tz.key:
+        raise ValueError("the time zone needs an IANA key to be named in TZID")
+    ordered = sorted(events, key=_event_order)
+    stamp = _utc_text(to_utc(now))
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_escape(product_id)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(name)}",
+        f"X-WR-TIMEZONE:{tz.key}",
+    ]
+    body = [_content_line(line) for line in lines]
+    first_year, last_year = _years_spanned(ordered, tz, now)
+    body.append(_vtimezone(tz.key, first_year, last_year))
+    for event in ordered:
+        body.extend(_event_lines(event, tz, stamp))
+    body.append("END:VCALENDAR\r\n")
+    return "\r\n".join(body).encode("utf-8")
+
+
+def etag_for(body: bytes) -> str:
+    """A strong ETag: the quoted SHA-256 of the body."""
+    return f'"{hashlib.sha256(body).hexdigest()}"'
+
+
+def _event_order(event: CalendarEvent):
+    return (event.interval.start, event.interval.end, event.uid)
+
+
+def _event_lines(event: CalendarEvent, tz: ZoneInfo, stamp: str) -> list[str]:
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{_escape(event.uid)}",
+        f"DTSTAMP:{stamp}",
+        *_start_and_end(event.interval, tz),
+        f"SEQUENCE:{event.sequence}",
+        f"STATUS:{event.status}",
+    ]
+    if event.last_modified is not None:
+        lines.append(f"LAST-MODIFIED:{_utc_text(event.last_modified)}")
+    lines.append(f"SUMMARY:{_escape(event.summary)}")
+    if event.description:
+        lines.append(f"DESCRIPTION:{_escape(event.description)}")
+    if event.location:
+        lines.append(f"LOCATION:{_escape(event.location)}")
+    lines.append("TRANSP:TRANSPARENT" if event.transparent else "TRANSP:OPAQUE")
+    lines.append("END:VEVENT")
+    return [_content_line(line) for line in lines]
+
+
+def _start_and_end(interval: Interval, tz: ZoneInfo) -> tuple[str, str]:
+    """Local times with TZID; both in UTC if either falls in the repeated hour of a fall-back.
+
+    The second pass of that hour cannot be written as a local time (RFC 5545 reads the first),
+    and writing both ends the same way keeps readers that add durations in wall-clock time right.
+    """
+    local_start, local_end = interval.start.astimezone(tz), interval.end.astimezone(tz)
+    if _is_second_pass(local_start) or _is_second_pass(local_end):
+        return f"DTSTART:{_utc_text(interval.start)}", f"DTEND:{_utc_text(interval.end)}"
+    return (
+        f"DTSTART;TZID={tz.key}:{local_start:%Y%m%dT%H%M%S}",
+        f"DTEND;TZID={tz.key}:{local_end:%Y%m%dT%H%M%S}",
+    )
+
+
+def _is_second_pass(local: datetime) -> bool:
+    return local.replace(fold=0).utcoffset() != local.utcoffset()
+
+
+def _utc_text(instant: datetime) -> str:
+    return f"{instant.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
+def _escape(text: str) -> str:
+    """TEXT escaping of RFC 5545 section 3.3.11 (icalendar's vText is 4x slower for big feeds)."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _content_line(line: str) -> str:
+    """Fold lines longer than 75 octets (icalendar folds between characters, never in an escape)."""
+    if len(line) < 25 or len(line.encode("utf-8")) < 75:
+        return line
+    return Contentline(line).to_ical().decode("utf-8")
+
+
+def _years_spanned(events: list[CalendarEvent], tz: ZoneInfo, now: datetime) -> tuple[int, int]:
+    if not events:
+        year = now.astimezone(tz).year
+        return year, year
+    first = min(event.interval.start for event in events).astimezone(tz).year
+    last = max(event.interval.end for event in events).astimezone(tz).year
+    return first, last
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(key: str, first_year: int, last_year: int) -> str:
+    """The VTIMEZONE for whole years, so one cached component serves many feeds.
+
+    icalendar derives STANDARD/DAYLIGHT observances with their transitions from the zone.
+    """
+    component = Timezone.from_tzinfo(
+        ZoneInfo(key), key, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+    return component.to_ical().decode("utf-8").removesuffix("\r\n")
