@@ -14,6 +14,7 @@ from equipment_share.api import (
     idle_windows,
     me,
     organizations,
+    production_calendar,
     users,
 )
 from equipment_share.api.auth import BEARER_CHALLENGE
@@ -26,6 +27,7 @@ BLUEPRINTS = (
     users.blp,
     equipment.blp,
     idle_windows.blp,
+    production_calendar.blp,
     availability.blp,
     bookings.blp,
 )

@@ -30,6 +30,8 @@ class User(UserMixin, Base):
     )
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(String(10), default="")
+    # SHA-256 of the secret in the user's calendar feed link (the secret itself is not stored)
+    calendar_feed_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization | None] = relationship(back_populates="users")

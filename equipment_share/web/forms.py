@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -160,3 +160,7 @@ class ReasonForm(FlaskForm):
     """A button that changes a booking and may need a reason (reject, cancel)."""
 
     reason = StringField(_l("Reason"))
+
+
+class ProductionCalendarForm(FlaskForm):
+    calendar = FileField(_l("Production calendar (.ics)"), validators=[FileRequired()])

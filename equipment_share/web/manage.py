@@ -1,14 +1,17 @@
-"""A platform manages its instruments: rate card, booking rules, photo and idle windows."""
+"""A platform manages its instruments: rate card, booking rules, photo, idle windows and the
+production calendar."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from equipment_share.domain.calendars import MAX_CALENDAR_BYTES
 from equipment_share.domain.errors import ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.models import Equipment, IdleWindowKind, Role
 from equipment_share.services.access import owned_equipment
+from equipment_share.services.calendars import import_production_calendar, upcoming_runs
 from equipment_share.services.equipment import (
     DEFAULT_VALUES,
     add_one_off_window,
@@ -19,7 +22,13 @@ from equipment_share.services.equipment import (
     update_equipment,
 )
 from equipment_share.services.photos import save_photo
-from equipment_share.web.forms import EmptyForm, EquipmentForm, OneOffWindowForm, WeeklyWindowForm
+from equipment_share.web.forms import (
+    EmptyForm,
+    EquipmentForm,
+    OneOffWindowForm,
+    ProductionCalendarForm,
+    WeeklyWindowForm,
+)
 from equipment_share.web.helpers import from_local, role_required, show_errors
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -94,6 +103,60 @@ def equipment_edit(equipment_id: int):
         once_form=OneOffWindowForm(prefix="once"),
         delete_form=EmptyForm(),
         weekly_kind=IdleWindowKind.WEEKLY,
+        **_production_context(equipment),
+    )
+
+
+def _production_context(equipment: Equipment, **values) -> dict:
+    return {
+        "calendar_form": values.pop("calendar_form", None)
+        or ProductionCalendarForm(prefix="production", formdata=None),
+        "production_runs": upcoming_runs(equipment),
+        "conflicts": values.pop("conflicts", []),
+    }
+
+
+@bp.route("/equipment/<int:equipment_id>/production-calendar", methods=["POST"])
+@role_required(Role.PLATFORM)
+def import_calendar(equipment_id: int):
+    """Replace the production runs with an uploaded .ics file; conflicting bookings are listed."""
+    equipment = owned_equipment(current_user, equipment_id)
+    form = ProductionCalendarForm(prefix="production")
+    failure = None
+    if form.validate_on_submit():
+        data = form.calendar.data.read(MAX_CALENDAR_BYTES + 1)
+        try:
+            result = import_production_calendar(current_user, equipment, data)
+        except ValidationFailed as error:
+            failure = error
+        else:
+            flash(_("%(count)d production runs imported.", count=result.runs), "success")
+            if not result.conflicts:
+                return redirect(
+                    url_for("manage.equipment_edit", equipment_id=equipment.id) + "#production"
+                )
+            flash(
+                _("Some active bookings now overlap production: settle them with the SMEs."),
+                "warning",
+            )
+            return _edit_page(equipment, calendar_form=form, conflicts=result.conflicts)
+    db.session.rollback()
+    equipment = owned_equipment(current_user, equipment_id)
+    if failure is not None:
+        show_errors(form, failure)
+    return _edit_page(equipment, calendar_form=form), 422
+
+
+def _edit_page(equipment: Equipment, **values):
+    return render_template(
+        "manage/equipment_form.html",
+        form=EquipmentForm(data=equipment_values(equipment), formdata=None),
+        equipment=equipment,
+        weekly_form=WeeklyWindowForm(prefix="weekly", formdata=None),
+        once_form=OneOffWindowForm(prefix="once", formdata=None),
+        delete_form=EmptyForm(),
+        weekly_kind=IdleWindowKind.WEEKLY,
+        **_production_context(equipment, **values),
     )
 
 
@@ -155,6 +218,7 @@ def _rerender_with_errors(equipment, *, weekly_form=None, once_form=None, failur
             once_form=once_form or OneOffWindowForm(prefix="once", formdata=None),
             delete_form=EmptyForm(),
             weekly_kind=IdleWindowKind.WEEKLY,
+            **_production_context(equipment),
         ),
         422,
     )

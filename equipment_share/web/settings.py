@@ -1,4 +1,4 @@
-"""The user's own settings: language and API tokens."""
+"""The user's own settings: language, API tokens and the secret calendar feed link."""
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from equipment_share.extensions import db
 from equipment_share.i18n import LANGUAGE_COOKIE
+from equipment_share.services.calendars import make_feed_secret, revoke_feed_secret
 from equipment_share.services.tokens import issue_token, revoke_token
 from equipment_share.web.forms import EmptyForm, TokenForm
 from equipment_share.web.helpers import redirect_back
@@ -34,13 +35,38 @@ def settings():
     if form.validate_on_submit():
         new_token = issue_token(current_user, form.label.data or "")
         flash(_("Copy the token now: it is shown only once."), "warning")
+    return _settings_page(form=form, new_token=new_token)
+
+
+def _settings_page(*, form=None, new_token=None, feed_url=None):
     return render_template(
         "settings/settings.html",
-        form=form,
+        form=form or TokenForm(formdata=None),
         new_token=new_token,
         tokens=current_user.tokens,
         revoke_form=EmptyForm(),
+        feed_url=feed_url,
     )
+
+
+@bp.route("/settings/calendar-feed", methods=["POST"])
+@login_required
+def make_feed():
+    """A new secret feed link, shown once; any previous link stops working."""
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("settings.settings"))
+    secret = make_feed_secret(current_user)
+    flash(_("Copy the calendar link now: it is shown only once."), "warning")
+    return _settings_page(feed_url=url_for("calendars.feed", secret=secret, _external=True))
+
+
+@bp.route("/settings/calendar-feed/revoke", methods=["POST"])
+@login_required
+def revoke_feed():
+    if EmptyForm().validate_on_submit():
+        revoke_feed_secret(current_user)
+        flash(_("The calendar link is revoked."), "success")
+    return redirect(url_for("settings.settings"))
 
 
 @bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -1,0 +1,245 @@
+"""iCalendar for the site: secret feed links, feeds of bookings and idle time, production imports.
+
+Feeds are read by calendar clients that send no language, so their fixed texts are bilingual.
+Each feed is stamped (DTSTAMP) with the time its content last changed rather than the time it is
+served, so an unchanged feed keeps its bytes and its ETag.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import delete, or_, select
+
+from equipment_share.database import lock_equipment_for_booking
+from equipment_share.domain.availability import Interval
+from equipment_share.domain.bookings import BookingStatus
+from equipment_share.domain.calendars import (
+    CalendarEvent,
+    build_calendar,
+    parse_production_calendar,
+)
+from equipment_share.domain.errors import Forbidden
+from equipment_share.extensions import db
+from equipment_share.models import Booking, Equipment, ProductionRun, Role, User, utcnow
+from equipment_share.services.access import owns_equipment
+from equipment_share.services.availability import equipment_availability
+from equipment_share.services.bookings import active_bookings_overlapping, visible_bookings_query
+
+PAST = timedelta(days=30)
+BOOKED = "已预约 / Booked"
+AVAILABLE = "可预约 / Available"
+STATUS_OF = {
+    BookingStatus.PENDING: "TENTATIVE",
+    BookingStatus.CANCELLED: "CANCELLED",
+    BookingStatus.REJECTED: "CANCELLED",
+}
+ENDED_STATUSES = (BookingStatus.CANCELLED, BookingStatus.REJECTED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Secret feed links
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def make_feed_secret(user: User) -> str:
+    """A new secret for the user's feed link; the previous link stops working."""
+    secret = secrets.token_urlsafe(24)
+    user.calendar_feed_hash = _digest(secret)
+    db.session.flush()
+    return secret
+
+
+def revoke_feed_secret(user: User) -> None:
+    user.calendar_feed_hash = None
+    db.session.flush()
+
+
+def user_for_feed_secret(secret: str) -> User | None:
+    if not secret:
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_feed_hash == _digest(secret)))
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+
+
+@dataclass(frozen=True)
+class Feed:
+    body: bytes
+    last_modified: datetime
+
+
+def _day_start(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _status(booking: Booking) -> str:
+    return STATUS_OF.get(booking.status, "CONFIRMED")
+
+
+def booking_event(booking: Booking, *, with_sme: bool) -> CalendarEvent:
+    """A booking for one of its parties: instrument, place, status, and the SME to the platform."""
+    equipment = booking.equipment
+    name = equipment.name_en and f"{equipment.name} / {equipment.name_en}" or equipment.name
+    summary = f"{name} – {booking.organization.name}" if with_sme else name
+    lines = [f"Status: {booking.status.value}"]
+    if with_sme:
+        lines.append(f"SME: {booking.organization.name}")
+    if booking.purpose:
+        lines.append(booking.purpose)
+    if booking.status_reason:
+        lines.append(booking.status_reason)
+    return CalendarEvent(
+        uid=f"booking-{booking.id}@equipment-share",
+        interval=Interval(booking.start_at, booking.end_at),
+        summary=summary,
+        description="\n".join(lines),
+        location=equipment.location,
+        status=_status(booking),
+        sequence=booking.sequence,
+        last_modified=booking.updated_at,
+    )
+
+
+def _latest(*stamps: datetime | None) -> datetime:
+    return max(stamp for stamp in stamps if stamp is not None)
+
+
+def equipment_feed(equipment: Equipment, now: datetime | None = None) -> Feed:
+    """Active bookings as anonymous busy blocks and free idle time as transparent events."""
+    start = _day_start(now or utcnow())
+    window = Interval(start - PAST, start + timedelta(days=equipment.horizon_days + 1))
+    bookings = active_bookings_overlapping(equipment.id, window)
+    events = [
+        CalendarEvent(
+            uid=f"booking-{booking.id}@equipment-share",
+            interval=Interval(booking.start_at, booking.end_at),
+            summary=BOOKED,
+            status=_status(booking),
+            sequence=booking.sequence,
+            last_modified=booking.updated_at,
+        )
+        for booking in bookings
+    ]
+    events.extend(
+        CalendarEvent(
+            uid=f"idle-{equipment.id}-{interval.start:%Y%m%dT%H%M%SZ}@equipment-share",
+            interval=interval,
+            summary=AVAILABLE,
+            transparent=True,
+        )
+        for interval in equipment_availability(equipment, window).free
+    )
+    stamp = _latest(start, equipment.updated_at, *(booking.updated_at for booking in bookings))
+    body = build_calendar(events, name=equipment.name, tz=ZoneInfo(equipment.timezone), now=stamp)
+    return Feed(body, stamp)
+
+
+def user_bookings(user: User, now: datetime | None = None) -> list[Booking]:
+    """An SME's organisation's bookings or a platform's instruments' bookings, from 30 days ago;
+    those cancelled or rejected are kept for 30 days after the change, so clients drop them."""
+    since = _day_start(now or utcnow()) - PAST
+    if user.role not in (Role.SME, Role.PLATFORM):
+        return []
+    query = visible_bookings_query(user, start=since).where(
+        or_(Booking.status.not_in(ENDED_STATUSES), Booking.updated_at >= since)
+    )
+    return list(db.session.scalars(query))
+
+
+def user_feed(user: User, now: datetime | None = None) -> Feed:
+    start = _day_start(now or utcnow())
+    bookings = user_bookings(user, now)
+    with_sme = user.role == Role.PLATFORM
+    events = [booking_event(booking, with_sme=with_sme) for booking in bookings]
+    stamp = _latest(start - PAST, *(booking.updated_at for booking in bookings))
+    name = user.organization.name if user.organization else user.email
+    zone = ZoneInfo(current_app.config["TIMEZONE"])  # the feed spans instruments
+    body = build_calendar(events, name=name, tz=zone, now=stamp)
+    return Feed(body, stamp)
+
+
+def single_booking_feed(viewer: User, booking: Booking) -> Feed:
+    """One booking for a party that can see it (the caller checks visibility)."""
+    with_sme = viewer.role != Role.SME
+    event = booking_event(booking, with_sme=with_sme)
+    body = build_calendar(
+        [event],
+        name=f"Booking {booking.id}",
+        tz=ZoneInfo(booking.equipment.timezone),
+        now=booking.updated_at,
+    )
+    return Feed(body, booking.updated_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass
+class ImportResult:
+    runs: int
+    conflicts: list[Booking] = field(default_factory=list)
+
+
+def import_production_calendar(
+    actor: User, equipment: Equipment, data: bytes, now: datetime | None = None
+) -> ImportResult:
+    """Replace the instrument's production runs with those of the file, over its horizon.
+
+    Active future bookings that now overlap a run are returned for the platform to settle; they
+    are not cancelled. A refused file (ValidationFailed) changes nothing.
+    """
+    if not owns_equipment(actor, equipment):
+        raise Forbidden()
+    now = now or utcnow()
+    window = Interval(now, now + timedelta(days=equipment.horizon_days))
+    runs = parse_production_calendar(data, window, ZoneInfo(equipment.timezone))
+    lock_equipment_for_booking(equipment.id)  # no booking slips in while the runs change
+    db.session.execute(delete(ProductionRun).where(ProductionRun.equipment_id == equipment.id))
+    db.session.add_all(
+        ProductionRun(
+            equipment_id=equipment.id,
+            start_at=run.interval.start,
+            end_at=run.interval.end,
+            summary=run.summary[:300],
+            source_uid=run.uid[:300],
+        )
+        for run in runs
+    )
+    equipment.updated_at = utcnow()  # the instrument's feed changes
+    db.session.flush()
+    upcoming = active_bookings_overlapping(equipment.id, Interval(now, window.end))
+    conflicts = [
+        booking
+        for booking in upcoming
+        if any(
+            run.interval.start < booking.end_at and booking.start_at < run.interval.end
+            for run in runs
+        )
+    ]
+    return ImportResult(runs=len(runs), conflicts=conflicts)
+
+
+def upcoming_runs(equipment: Equipment, limit: int = 10, now: datetime | None = None):
+    return list(
+        db.session.scalars(
+            select(ProductionRun)
+            .where(
+                ProductionRun.equipment_id == equipment.id, ProductionRun.end_at > (now or utcnow())
+            )
+            .order_by(ProductionRun.start_at, ProductionRun.id)
+            .limit(limit)
+        )
+    )
