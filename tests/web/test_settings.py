@@ -71,3 +71,11 @@ def test_settings_list_only_the_users_own_tokens(client, user, make_user):
 
 def test_revoking_is_post_only(client, user):
     assert client.get("/settings/tokens/1/revoke").status_code == 405
+
+
+def test_each_settings_section_appears_once_in_the_page_body(client, user):
+    page = client.get("/settings").text
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+
+    assert "<section" not in title
+    assert page.count('id="calendar-feed"') == 1
