@@ -254,3 +254,18 @@ def test_language_switch_is_post_only(client):
 )
 def test_ids_no_row_can_have_are_not_found(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_catalogue_pages_keep_the_filters(client, make_org, make_equipment):
+    platform = make_org("platform")
+    for number in range(25):
+        make_equipment(platform, name=f"GC-MS {number:02d}", weekly=[])
+
+    first = client.get(f"/?q=GC-MS&platform_id={platform.id}").text
+    assert first.count('<article class="card') == 24
+    next_link = re.search(r'<a href="([^"]+)">[^<]*→</a>', first).group(1).replace("&amp;", "&")
+    assert "page=2" in next_link and "q=GC-MS" in next_link
+
+    second = client.get(next_link).text
+    assert second.count('<article class="card') == 1
+    assert "GC-MS 24" in second
