@@ -22,3 +22,6 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # The booking as an iCalendar file (text/calendar), so calendar clients add or update it.
+    attachment_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    attachment: Mapped[str | None] = mapped_column(Text)
