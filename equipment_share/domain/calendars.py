@@ -667,9 +667,13 @@ def build_calendar(
     return "\r\n".join(body).encode("utf-8")
 
 
-def etag_for(body: bytes) -> str:
-    """A strong ETag: the quoted SHA-256 of the body."""
-    return f'"{hashlib.sha256(body).hexdigest()}"'
+def etag_for(body: bytes, version: str = "") -> str:
+    """A strong ETag: the quoted SHA-256 of the body, and of `version` when given (the state of
+    what the body is computed from, so a change there moves the ETag even if the bytes stay)."""
+    digest = hashlib.sha256(body)
+    if version:
+        digest.update(b"\0" + version.encode("utf-8"))
+    return f'"{digest.hexdigest()}"'
 
 
 def _event_order(event: CalendarEvent):

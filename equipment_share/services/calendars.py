@@ -2,13 +2,15 @@
 
 Feeds are read by calendar clients that send no language, so their fixed texts are bilingual.
 Each feed is stamped (DTSTAMP) with the time its content last changed rather than the time it is
-served, so an unchanged feed keeps its bytes and its ETag.
+served, so an unchanged feed keeps its bytes and its ETag. The same one-booking calendar is
+served at /bookings/<id>.ics and attached to every mail about the booking.
 """
 
 import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -20,11 +22,20 @@ from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.calendars import (
     CalendarEvent,
     build_calendar,
+    etag_for,
     parse_production_calendar,
 )
 from equipment_share.domain.errors import Forbidden
 from equipment_share.extensions import db
-from equipment_share.models import Booking, Equipment, ProductionRun, Role, User, utcnow
+from equipment_share.models import (
+    Booking,
+    Equipment,
+    IdleWindow,
+    ProductionRun,
+    Role,
+    User,
+    utcnow,
+)
 from equipment_share.services.access import owns_equipment
 from equipment_share.services.availability import equipment_availability
 from equipment_share.services.bookings import active_bookings_overlapping, visible_bookings_query
@@ -78,6 +89,14 @@ def user_for_feed_secret(secret: str) -> User | None:
 class Feed:
     body: bytes
     last_modified: datetime
+    filename: str
+    # The state of what the body is computed from, for what leaves no trace in the body's
+    # timestamps: a withdrawn idle window has no row left to date the change by.
+    version: str = ""
+
+    @property
+    def etag(self) -> str:
+        return etag_for(self.body, self.version)
 
 
 def _day_start(now: datetime) -> datetime:
@@ -141,9 +160,41 @@ def equipment_feed(equipment: Equipment, now: datetime | None = None) -> Feed:
         )
         for interval in equipment_availability(equipment, window).free
     )
-    stamp = _latest(start, equipment.updated_at, *(booking.updated_at for booking in bookings))
+    stamp = _latest(
+        start,
+        equipment.updated_at,
+        *(window.created_at for window in equipment.idle_windows),
+        *(booking.updated_at for booking in bookings),
+    )
     body = build_calendar(events, name=equipment.name, tz=ZoneInfo(equipment.timezone), now=stamp)
-    return Feed(body, stamp)
+    return Feed(body, stamp, f"equipment-{equipment.id}.ics", _idle_time_version(equipment))
+
+
+def _idle_time_version(equipment: Equipment) -> str:
+    """The instrument's idle windows (ids and values, so also their count) and its last change.
+
+    Adding a window moves the feed's Last-Modified (its created_at); withdrawing one leaves no
+    row to date the change by, so this digest moves the ETag instead.
+    """
+    parts = [f"equipment {equipment.id} {equipment.updated_at.isoformat()}"]
+    windows = sorted(equipment.idle_windows, key=attrgetter("id"))
+    parts += [_window_text(window) for window in windows]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _window_text(window: IdleWindow) -> str:
+    values = (
+        window.kind.value,
+        window.weekdays,
+        window.start_time,
+        window.end_time,
+        window.valid_from,
+        window.valid_to,
+        window.start_at,
+        window.end_at,
+        window.created_at,
+    )
+    return f"{window.id} " + " ".join("-" if value is None else str(value) for value in values)
 
 
 def user_bookings(user: User, now: datetime | None = None) -> list[Booking]:
@@ -167,11 +218,14 @@ def user_feed(user: User, now: datetime | None = None) -> Feed:
     name = user.organization.name if user.organization else user.email
     zone = ZoneInfo(current_app.config["TIMEZONE"])  # the feed spans instruments
     body = build_calendar(events, name=name, tz=zone, now=stamp)
-    return Feed(body, stamp)
+    return Feed(body, stamp, "bookings.ics")
 
 
 def single_booking_feed(viewer: User, booking: Booking) -> Feed:
-    """One booking for a party that can see it (the caller checks visibility)."""
+    """One booking for a party that can see it (the caller checks visibility): the download and
+    the attachment of the booking's mails. Its UID stays; SEQUENCE grows with each change of
+    state, and a cancelled or rejected booking is STATUS:CANCELLED, so clients update the event.
+    """
     with_sme = viewer.role != Role.SME
     event = booking_event(booking, with_sme=with_sme)
     body = build_calendar(
@@ -180,7 +234,7 @@ def single_booking_feed(viewer: User, booking: Booking) -> Feed:
         tz=ZoneInfo(booking.equipment.timezone),
         now=booking.updated_at,
     )
-    return Feed(body, booking.updated_at)
+    return Feed(body, booking.updated_at, f"booking-{booking.id}.ics")
 
 
 # ---------------------------------------------------------------------------------------------

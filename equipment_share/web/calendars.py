@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, make_response, request
 from flask_login import current_user
 
-from equipment_share.domain.calendars import etag_for
 from equipment_share.services.access import visible_booking, visible_equipment
 from equipment_share.services.calendars import (
     Feed,
@@ -21,12 +20,12 @@ def _viewer():
     return current_user if current_user.is_authenticated else None
 
 
-def _answer(feed: Feed, filename: str):
+def _answer(feed: Feed):
     response = make_response(feed.body)
     response.headers["Content-Type"] = CALENDAR_TYPE
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = f'inline; filename="{feed.filename}"'
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(etag_for(feed.body).strip('"'))
+    response.set_etag(feed.etag.strip('"'))
     response.last_modified = feed.last_modified
     return response.make_conditional(request)
 
@@ -34,7 +33,7 @@ def _answer(feed: Feed, filename: str):
 @bp.route("/calendar/equipment/<int:equipment_id>.ics")
 def equipment(equipment_id: int):
     instrument = visible_equipment(_viewer(), equipment_id)
-    return _answer(equipment_feed(instrument), f"equipment-{instrument.id}.ics")
+    return _answer(equipment_feed(instrument))
 
 
 @bp.route("/calendar/feed/<secret>.ics")
@@ -42,11 +41,11 @@ def feed(secret: str):
     user = user_for_feed_secret(secret)
     if user is None:
         abort(404)
-    return _answer(user_feed(user), "bookings.ics")
+    return _answer(user_feed(user))
 
 
 @bp.route("/bookings/<int:booking_id>.ics")
 def booking(booking_id: int):
     viewer = _viewer()
     found = visible_booking(viewer, booking_id)
-    return _answer(single_booking_feed(viewer, found), f"booking-{found.id}.ics")
+    return _answer(single_booking_feed(viewer, found))

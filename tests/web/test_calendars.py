@@ -6,9 +6,10 @@ import icalendar
 import pytest
 
 from equipment_share.extensions import db
-from equipment_share.models import ProductionRun
+from equipment_share.models import IdleWindow, IdleWindowKind, ProductionRun
 from equipment_share.services import bookings
 from equipment_share.services.calendars import make_feed_secret
+from equipment_share.services.equipment import add_one_off_window, delete_idle_window
 from tests.conftest import count_rows
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -73,6 +74,52 @@ def test_the_instrument_calendar_answers_304_when_unchanged(client, setting):
     assert since.status_code == 304
     stale = client.get(url, headers={"If-None-Match": '"something-else"'})
     assert stale.status_code == 200
+
+
+def test_adding_or_withdrawing_an_idle_window_changes_the_instrument_calendar(client, setting):
+    equipment, _, platform_user, _ = setting
+    url = f"/calendar/equipment/{equipment.id}.ics"
+    before = client.get(url)
+
+    window = add_one_off_window(
+        platform_user, equipment, {"start": local(in_days(9), 21), "end": local(in_days(9), 23)}
+    )
+    db.session.commit()
+    added = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+
+    assert added.status_code == 200
+    assert added.headers["ETag"] != before.headers["ETag"]
+    assert added.last_modified >= window.created_at.replace(microsecond=0)
+    free = [event for event in events_of(added.data).values() if event["TRANSP"] == "TRANSPARENT"]
+    assert any(event["DTSTART"].dt == local(in_days(9), 21) for event in free)
+
+    delete_idle_window(platform_user, equipment, window.id)
+    db.session.commit()
+    withdrawn = client.get(url, headers={"If-None-Match": added.headers["ETag"]})
+
+    assert withdrawn.status_code == 200
+    assert withdrawn.headers["ETag"] != added.headers["ETag"]
+    assert local(in_days(9), 21).strftime("%Y%m%dT%H%M%S").encode() not in withdrawn.data
+
+
+def test_withdrawing_an_idle_window_that_frees_nothing_still_changes_the_etag(client, setting):
+    """A window inside another leaves the feed's bytes as they were; the ETag moves anyway."""
+    equipment, _, platform_user, _ = setting
+    inner = IdleWindow(
+        kind=IdleWindowKind.WEEKLY, weekdays="0,1,2,3,4,5,6", start_time=time(9), end_time=time(10)
+    )
+    equipment.idle_windows.append(inner)
+    db.session.commit()
+    url = f"/calendar/equipment/{equipment.id}.ics"
+    before = client.get(url)
+
+    delete_idle_window(platform_user, equipment, inner.id)
+    db.session.commit()
+    after = client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+
+    assert after.status_code == 200
+    assert after.headers["ETag"] != before.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": after.headers["ETag"]}).status_code == 304
 
 
 def test_an_inactive_instruments_calendar_is_not_found(client, setting):
