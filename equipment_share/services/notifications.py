@@ -1,7 +1,9 @@
 """Mail about bookings: written to the outbox in the booking's transaction, sent after commit.
 
 Mails are bilingual (Chinese first), since the recipient's language is not known when a
-platform's shared mailbox receives them.
+platform's shared mailbox receives them. Each carries the booking as an .ics file, the one
+/bookings/<id>.ics serves to the recipient, so a calendar client adds the booking and updates it
+with each later mail (same UID, higher SEQUENCE, STATUS:CANCELLED once cancelled or rejected).
 """
 
 import logging
@@ -35,10 +37,10 @@ STATUS_WORDS = {
 }
 
 
-def _platform_recipients(booking: Booking) -> list[str]:
+def _platform_recipients(booking: Booking) -> list[User]:
     return list(
         db.session.scalars(
-            select(User.email).where(
+            select(User).where(
                 User.organization_id == booking.equipment.platform_id,
                 User.role == Role.PLATFORM,
                 User.active.is_(True),
@@ -47,12 +49,13 @@ def _platform_recipients(booking: Booking) -> list[str]:
     )
 
 
-def _recipients(booking: Booking, event: str) -> list[str]:
+def _recipients(booking: Booking, event: str) -> list[User]:
     """New and cancelled bookings go to both sides; decisions go to the booking SME."""
-    booker = [booking.booked_by.email]
+    users = [booking.booked_by]
     if event in ("booked", "cancelled"):
-        return sorted(set(booker + _platform_recipients(booking)))
-    return booker
+        users += _platform_recipients(booking)
+    by_email = {user.email: user for user in users}
+    return [by_email[email] for email in sorted(by_email)]
 
 
 def _compose(booking: Booking, event: str) -> tuple[str, str]:
@@ -92,11 +95,23 @@ def _compose(booking: Booking, event: str) -> tuple[str, str]:
 
 
 def booking_event(booking: Booking, event: str) -> list[OutboxMessage]:
+    # Imported here: services.calendars needs services.bookings, which imports this module.
+    from equipment_share.services.calendars import single_booking_feed
+
     subject, body = _compose(booking, event)
-    messages = [
-        OutboxMessage(recipient=recipient, subject=subject, body=body, booking_id=booking.id)
-        for recipient in _recipients(booking, event)
-    ]
+    messages = []
+    for recipient in _recipients(booking, event):
+        calendar = single_booking_feed(recipient, booking)
+        messages.append(
+            OutboxMessage(
+                recipient=recipient.email,
+                subject=subject,
+                body=body,
+                booking_id=booking.id,
+                attachment_name=calendar.filename,
+                attachment=calendar.body.decode("utf-8"),
+            )
+        )
     db.session.add_all(messages)
     db.session.info[OUTBOX_WRITTEN] = True
     return messages
@@ -105,13 +120,28 @@ def booking_event(booking: Booking, event: str) -> list[OutboxMessage]:
 def _deliver(message: OutboxMessage) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        log.info("mail to %s: %s\n%s", message.recipient, message.subject, message.body)
+        log.info(
+            "mail to %s: %s\n%s%s",
+            message.recipient,
+            message.subject,
+            message.body,
+            f"[attached: {message.attachment_name}]" if message.attachment else "",
+        )
         return
     mail = EmailMessage()
     mail["From"] = config.get("MAIL_SENDER", "equipment-share@localhost")
     mail["To"] = message.recipient
     mail["Subject"] = message.subject
     mail.set_content(message.body)
+    if message.attachment:
+        # As bytes (base64), so the file keeps the CRLF line ends iCalendar requires.
+        mail.add_attachment(
+            message.attachment.encode("utf-8"),
+            maintype="text",
+            subtype="calendar",
+            filename=message.attachment_name or "booking.ics",
+            params={"charset": "utf-8", "method": "PUBLISH"},
+        )
     with smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=10) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()

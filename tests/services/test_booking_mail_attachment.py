@@ -1,0 +1,178 @@
+"""Every booking mail carries the booking as an .ics file, read here with vobject (not the
+icalendar library the app writes with), and SMTP delivery attaches it as text/calendar."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import vobject
+from sqlalchemy import select
+
+from equipment_share.extensions import db
+from equipment_share.models import OutboxMessage
+from equipment_share.services import bookings
+from equipment_share.services.calendars import single_booking_feed
+from equipment_share.services.notifications import send_pending
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = datetime.now(SHANGHAI).date() + timedelta(days=7)
+
+
+def local(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def setting(make_org, make_user, make_equipment):
+    platform = make_org("platform", name="煤炭检测平台")
+    equipment = make_equipment(platform, name="拉曼光谱仪", requires_approval=True)
+    sme_user = make_user("sme", make_org("sme", name="晋能新材料"))
+    return equipment, sme_user, make_user("platform", platform)
+
+
+def book(setting):
+    equipment, sme_user, _ = setting
+    booking = bookings.create_booking(
+        sme_user, equipment.id, local(DAY, 10), local(DAY, 12), "XRD 样品"
+    )
+    db.session.commit()
+    return booking
+
+
+def mails_since(last_id: int) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(OutboxMessage.id)
+        )
+    )
+
+
+def last_mail_id() -> int:
+    return db.session.scalar(select(db.func.max(OutboxMessage.id))) or 0
+
+
+def the_event(mail: OutboxMessage):
+    calendar = vobject.readOne(mail.attachment)
+    assert calendar.method.value == "PUBLISH"
+    [event] = calendar.vevent_list
+    return event
+
+
+def test_booking_approving_and_cancelling_each_mail_the_updated_event(setting):
+    _, sme_user, platform_user = setting
+    both = sorted([sme_user.email, platform_user.email])
+
+    booked = book(setting)
+    booked_mails = mails_since(0)
+    mark = last_mail_id()
+    bookings.approve(platform_user, booked)
+    db.session.commit()
+    approved_mails = mails_since(mark)
+    mark = last_mail_id()
+    bookings.cancel(sme_user, booked, "样品未准备好")
+    db.session.commit()
+    cancelled_mails = mails_since(mark)
+
+    assert sorted(mail.recipient for mail in booked_mails) == both
+    assert [mail.recipient for mail in approved_mails] == [sme_user.email]
+    assert sorted(mail.recipient for mail in cancelled_mails) == both
+    steps = [("TENTATIVE", 0), ("CONFIRMED", 1), ("CANCELLED", 2)]
+    for mails, (status, sequence) in zip(
+        (booked_mails, approved_mails, cancelled_mails), steps, strict=True
+    ):
+        for mail in mails:
+            assert mail.attachment_name == f"booking-{booked.id}.ics"
+            event = the_event(mail)
+            assert event.uid.value == f"booking-{booked.id}@equipment-share"
+            assert event.status.value == status
+            assert int(event.sequence.value) == sequence
+            assert event.dtstart.value == local(DAY, 10)
+            assert event.dtend.value == local(DAY, 12)
+
+
+def test_a_rejected_booking_is_cancelled_in_the_calendar(setting):
+    _, sme_user, platform_user = setting
+    booked = book(setting)
+    mark = last_mail_id()
+
+    bookings.reject(platform_user, booked, "仪器校准")
+    db.session.commit()
+
+    [mail] = mails_since(mark)
+    assert mail.recipient == sme_user.email
+    event = the_event(mail)
+    assert event.status.value == "CANCELLED" and int(event.sequence.value) == 1
+
+
+def test_each_recipient_gets_the_file_they_would_download(setting):
+    _, sme_user, platform_user = setting
+
+    booked = book(setting)
+
+    attachments = {mail.recipient: mail.attachment for mail in mails_since(0)}
+    for user in (sme_user, platform_user):
+        assert attachments[user.email] == single_booking_feed(user, booked).body.decode()
+    # The platform's copy names the SME, as its download does; the SME's does not need to.
+    assert "晋能新材料" in attachments[platform_user.email]
+    assert "晋能新材料" not in attachments[sme_user.email]
+
+
+class RecordingSMTP:
+    """Stands in for smtplib.SMTP and keeps what would have been sent."""
+
+    sent: list = []
+
+    def __init__(self, host, port=25, timeout=None):
+        self.host = host
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def starttls(self):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, mail):
+        self.sent.append(mail)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.test.example")
+    monkeypatch.setattr(RecordingSMTP, "sent", [])
+    monkeypatch.setattr("equipment_share.services.notifications.smtplib.SMTP", RecordingSMTP)
+    return RecordingSMTP
+
+
+def test_sent_mail_carries_the_calendar_as_text_calendar(setting, smtp):
+    _, sme_user, _ = setting
+    booked = book(setting)
+
+    assert send_pending() == (2, 0)
+
+    mail = next(mail for mail in smtp.sent if mail["To"] == sme_user.email)
+    assert "拉曼光谱仪" in mail.get_body(("plain",)).get_content()
+    [part] = mail.iter_attachments()
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("charset") == "utf-8"
+    assert part.get_param("method") == "PUBLISH"
+    assert part.get_filename() == f"booking-{booked.id}.ics"
+    text = part.get_content()
+    assert text.count("\r\n") == text.count("\n")  # CRLF line ends, as iCalendar requires
+    assert vobject.readOne(text).vevent.uid.value == f"booking-{booked.id}@equipment-share"
+
+
+def test_a_mail_without_attachment_is_sent_as_plain_text(app, smtp, make_user):
+    user = make_user("sme")
+    db.session.add(OutboxMessage(recipient=user.email, subject="Hello", body="Plain text\n"))
+    db.session.commit()
+
+    assert send_pending() == (1, 0)
+
+    [mail] = smtp.sent
+    assert not mail.is_multipart() and mail.get_content_type() == "text/plain"
