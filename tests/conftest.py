@@ -22,6 +22,7 @@ from equipment_share.models import (
     Role,
     User,
 )
+from equipment_share.services import rate_cards
 from equipment_share.services.tokens import issue_token
 
 PASSWORD = "correct-horse-9"
@@ -164,6 +165,8 @@ def make_equipment(app, make_org):
                 )
             )
         db.session.add(equipment)
+        db.session.flush()
+        rate_cards.start_version(None, equipment)
         db.session.commit()
         return equipment
 
@@ -190,5 +193,5 @@ def api_headers(app):
     return headers_for
 
 
-def count_rows(model) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(model))
+def count_rows(model, *conditions) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(model).where(*conditions))

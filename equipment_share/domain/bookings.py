@@ -35,7 +35,11 @@ TRANSITIONS: dict[BookingAction, tuple[frozenset[BookingStatus], BookingStatus]]
     BookingAction.REJECT: (frozenset({BookingStatus.PENDING}), BookingStatus.REJECTED),
     BookingAction.CANCEL: (ACTIVE_STATUSES, BookingStatus.CANCELLED),
     BookingAction.NO_SHOW: (frozenset({BookingStatus.CONFIRMED}), BookingStatus.NO_SHOW),
-    BookingAction.COMPLETE: (frozenset({BookingStatus.CONFIRMED}), BookingStatus.COMPLETED),
+    # a no-show corrected to actual use completes too
+    BookingAction.COMPLETE: (
+        frozenset({BookingStatus.CONFIRMED, BookingStatus.NO_SHOW}),
+        BookingStatus.COMPLETED,
+    ),
 }
 
 

@@ -11,6 +11,8 @@ from equipment_share.models.organizations import (
     OrganizationStatus,
     organization_relations,
 )
+from equipment_share.models.rate_cards import RateCardVersion
+from equipment_share.models.usage import UsageKind, UsageRecord, UsageStatus
 from equipment_share.models.users import ApiToken, Role, User
 
 __all__ = [
@@ -28,7 +30,11 @@ __all__ = [
     "Organization",
     "OrganizationKind",
     "OrganizationStatus",
+    "RateCardVersion",
     "Role",
+    "UsageKind",
+    "UsageRecord",
+    "UsageStatus",
     "User",
     "UTCDateTime",
     "organization_relations",

@@ -7,12 +7,21 @@ from equipment_share.models.base import Base, UTCDateTime, utcnow
 
 
 class AuditEntry(Base):
-    """One change to a business object: who, when, what, from and to, why. Append-only."""
+    """One change to a business object: who, when, what, from and to, why. Append-only.
+
+    Entries form a hash chain in `position` order: `entry_hash` covers the entry's content and
+    `previous_hash`, the hash of the entry before it, so an edited, deleted or reordered entry
+    breaks the chain (domain/audit_chain.py; `flask verify-audit`).
+    """
 
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_entries_object", "object_type", "object_id"),
+        Index("ix_audit_entries_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     object_type: Mapped[str] = mapped_column(String(40))
@@ -22,3 +31,5 @@ class AuditEntry(Base):
     to_state: Mapped[str] = mapped_column(String(40), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))

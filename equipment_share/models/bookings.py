@@ -50,6 +50,10 @@ class Booking(Base):
     setup_fee: Mapped[Decimal] = mapped_column(Money)
     min_charge_minutes: Mapped[int]
     billing_increment_minutes: Mapped[int]
+    # the full rate card version (rate windows, items, no-show and late-cancellation charges)
+    rate_card_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rate_cards.id", ondelete="RESTRICT")
+    )
     estimated_fee: Mapped[Decimal] = mapped_column(Money)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     late_cancellation: Mapped[bool] = mapped_column(default=False)

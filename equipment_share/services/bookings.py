@@ -6,6 +6,7 @@ changes nothing) when a rule says no.
 """
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Select, false, select
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,7 @@ from equipment_share.domain.errors import (
     RuleViolation,
     ValidationFailed,
 )
-from equipment_share.domain.fees import RateCard, estimate_fee
+from equipment_share.domain.fees import estimate_for
 from equipment_share.domain.fields import check_text
 from equipment_share.extensions import db
 from equipment_share.models import (
@@ -43,7 +44,7 @@ from equipment_share.models import (
     User,
     utcnow,
 )
-from equipment_share.services import audit, notifications
+from equipment_share.services import audit, notifications, rate_cards, usage
 from equipment_share.services.access import owns_equipment, require_role, visible_equipment
 from equipment_share.services.availability import blocks_by_equipment
 from equipment_share.services.equipment import equipment_idle_time
@@ -63,13 +64,9 @@ def booking_rules(equipment: Equipment) -> BookingRules:
     )
 
 
-def rate_card(equipment: Equipment | Booking) -> RateCard:
-    return RateCard(
-        hourly_rate=equipment.hourly_rate,
-        setup_fee=equipment.setup_fee,
-        min_charge_minutes=equipment.min_charge_minutes,
-        billing_increment_minutes=equipment.billing_increment_minutes,
-    )
+def booking_estimate(equipment: Equipment, interval: Interval) -> Decimal:
+    """What booking the interval would cost now, if used as booked."""
+    return estimate_for(interval, rate_cards.rate_card_in_force(equipment)[1])
 
 
 def requested_interval(start, end) -> Interval:
@@ -148,6 +145,7 @@ def create_booking(
         )
     check_booking_rules(interval, booking_rules(equipment), now or utcnow())
     _check_bookable(equipment, interval)
+    version, card = rate_cards.rate_card_in_force(equipment, now)
     booking = Booking(
         equipment=equipment,
         organization_id=organization_id,
@@ -156,11 +154,12 @@ def create_booking(
         end_at=interval.end,
         purpose=(purpose or "").strip(),
         status=BookingStatus.PENDING if equipment.requires_approval else BookingStatus.CONFIRMED,
-        hourly_rate=equipment.hourly_rate,
-        setup_fee=equipment.setup_fee,
-        min_charge_minutes=equipment.min_charge_minutes,
-        billing_increment_minutes=equipment.billing_increment_minutes,
-        estimated_fee=estimate_fee(interval.minutes, rate_card(equipment)),
+        rate_card_id=version.id if version else None,
+        hourly_rate=card.hourly_rate,
+        setup_fee=card.setup_fee,
+        min_charge_minutes=card.min_charge_minutes,
+        billing_increment_minutes=card.billing_increment_minutes,
+        estimated_fee=estimate_for(interval, card),
     )
     db.session.add(booking)
     _flush_or_conflict(equipment_id, interval)
@@ -242,7 +241,9 @@ def mark_no_show(actor: User, booking: Booking, now: datetime | None = None) -> 
             N_("A booking can be marked as a no-show only after it has started."),
             details={"rule": "not_started"},
         )
-    return _change_status(actor, booking, BookingAction.NO_SHOW)
+    _change_status(actor, booking, BookingAction.NO_SHOW)
+    usage.charge_no_show(actor, booking)
+    return booking
 
 
 def may_cancel(actor: User | None, booking: Booking) -> bool:
@@ -282,8 +283,11 @@ def cancel(actor: User, booking: Booking, reason: str, now: datetime | None = No
         raise Forbidden(N_("Only the booking enterprise or the platform may cancel it."))
     reason = _reason(reason, required=True)
     late = cancels_late(actor, booking, now)
+    was_confirmed = booking.status == BookingStatus.CONFIRMED
     _change_status(actor, booking, BookingAction.CANCEL, reason)
     booking.late_cancellation = late
+    if late and was_confirmed:  # a request never approved costs nothing to withdraw
+        usage.charge_late_cancellation(actor, booking)
     notifications.booking_event(booking, "cancelled")
     return booking
 

@@ -27,6 +27,7 @@ from equipment_share.models import (
     User,
     utcnow,
 )
+from equipment_share.services import rate_cards
 from equipment_share.services.access import owns_equipment, require_role
 
 DEFAULT_VALUES = {
@@ -60,15 +61,18 @@ def create_equipment(actor: User, values: dict) -> Equipment:
     equipment = Equipment(platform_id=actor.organization_id, **cleaned)
     db.session.add(equipment)
     db.session.flush()
+    rate_cards.start_version(actor, equipment)
     return equipment
 
 
 def update_equipment(actor: User, equipment: Equipment, changes: dict) -> Equipment:
     _require_owner(actor, equipment)
-    cleaned = validate_equipment(equipment_values(equipment) | changes)
+    before = equipment_values(equipment)
+    cleaned = validate_equipment(before | changes)
     for name, value in cleaned.items():
         setattr(equipment, name, value)
     db.session.flush()
+    rate_cards.follow_listed_fields(actor, equipment, before)
     return equipment
 
 

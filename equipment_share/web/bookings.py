@@ -20,7 +20,6 @@ from equipment_share.domain.errors import (
     RuleViolation,
     ValidationFailed,
 )
-from equipment_share.domain.fees import estimate_fee
 from equipment_share.domain.week_grid import (
     build_week_grid,
     default_booking_minutes,
@@ -36,6 +35,7 @@ from equipment_share.services.access import visible_booking, visible_equipment
 from equipment_share.services.availability import equipment_availability
 from equipment_share.services.bookings import (
     approve,
+    booking_estimate,
     booking_rules,
     cancel,
     cancels_late,
@@ -45,7 +45,6 @@ from equipment_share.services.bookings import (
     may_cancel,
     may_decide,
     may_mark_no_show,
-    rate_card,
     reject,
 )
 from equipment_share.services.equipment import equipment_idle_time
@@ -150,9 +149,7 @@ def _form_interval(form: BookingForm) -> Interval | None:
 
 def _render_form(equipment: Equipment, form: BookingForm, status: int = 200, conflicts=()):
     interval = _form_interval(form)
-    estimate = (
-        estimate_fee(interval.minutes, rate_card(equipment)) if interval is not None else None
-    )
+    estimate = booking_estimate(equipment, interval) if interval is not None else None
     return (
         render_template(
             "bookings/form.html",

@@ -78,6 +78,8 @@ def test_the_slot_grid_is_counted_in_the_instrument_time_zone():
         (BookingStatus.CONFIRMED, BookingAction.CANCEL, BookingStatus.CANCELLED),
         (BookingStatus.CONFIRMED, BookingAction.NO_SHOW, BookingStatus.NO_SHOW),
         (BookingStatus.CONFIRMED, BookingAction.COMPLETE, BookingStatus.COMPLETED),
+        # a no-show corrected with the actual times of use
+        (BookingStatus.NO_SHOW, BookingAction.COMPLETE, BookingStatus.COMPLETED),
     ],
 )
 def test_allowed_transitions(current, action, expected):
@@ -94,7 +96,7 @@ def test_allowed_transitions(current, action, expected):
         (BookingStatus.REJECTED, BookingAction.CANCEL),
         (BookingStatus.COMPLETED, BookingAction.CANCEL),
         (BookingStatus.PENDING, BookingAction.NO_SHOW),
-        (BookingStatus.NO_SHOW, BookingAction.COMPLETE),
+        (BookingStatus.CANCELLED, BookingAction.COMPLETE),
     ],
 )
 def test_other_transitions_are_invalid(current, action):

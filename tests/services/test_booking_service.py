@@ -175,7 +175,9 @@ def test_every_change_is_audited_and_notified(setting):
     db.session.commit()
 
     trail = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.object_id == booking.id).order_by(AuditEntry.id)
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "booking", AuditEntry.object_id == booking.id)
+        .order_by(AuditEntry.id)
     ).all()
     assert [(entry.action, entry.from_state, entry.to_state) for entry in trail] == [
         ("create", "", "pending"),
