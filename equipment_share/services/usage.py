@@ -117,8 +117,17 @@ def may_dispute(actor: User | None, record: UsageRecord) -> bool:
 
 
 def may_correct(actor: User | None, record: UsageRecord) -> bool:
+    """New actual times: not for a late-cancellation charge (`correct` refuses it)."""
+    return (
+        owns_equipment(actor, record.booking.equipment)
+        and can_transition(record.status, UsageAction.CORRECT)
+        and record.kind != UsageKind.LATE_CANCELLATION
+    )
+
+
+def may_waive(actor: User | None, record: UsageRecord) -> bool:
     return owns_equipment(actor, record.booking.equipment) and can_transition(
-        record.status, UsageAction.CORRECT
+        record.status, UsageAction.WAIVE
     )
 
 
