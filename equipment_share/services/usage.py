@@ -7,6 +7,7 @@ after every change, so a corrected record's history survives in the log.
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, false, select
@@ -171,12 +172,14 @@ def check_out(
 ) -> UsageRecord:
     """The platform stops the clock now; the use is priced and the booking completed."""
     _require_platform_of(actor, record.booking)
-    before = _snapshot(record)
-    record.status = next_status(record.status, UsageAction.CHECK_OUT)
+    status = next_status(record.status, UsageAction.CHECK_OUT)
     now = now or utcnow()
     if now <= record.actual_start:
         raise RuleViolation(N_("Check-out must come after check-in."), details={"rule": "order"})
-    _price_usage(record, Interval(record.actual_start, now), items, note)
+    priced = _priced_use(record.booking, Interval(record.actual_start, now), items, note)
+    before = _snapshot(record)
+    record.status = status
+    _apply(record, priced)
     _complete_booking(actor, record.booking)
     _log(actor, record, "check_out", before)
     return record
@@ -200,13 +203,14 @@ def record_usage(
     if record is None:
         _require_confirmed_without_record(booking)
     actual = check_actual_times(actual_start, actual_end, booked_interval(booking), now)
+    priced = _priced_use(booking, actual, items, note)
     before = _snapshot(record) if record is not None else {}
     if record is None:
         record = _new_record(actor, booking, UsageKind.USAGE, UsageStatus.RECORDED)
         db.session.add(record)
     else:
         record.status = next_status(record.status, UsageAction.CHECK_OUT)
-    _price_usage(record, actual, items, note)
+    _apply(record, priced)
     db.session.flush()
     _complete_booking(actor, booking)
     _log(actor, record, "record", before)
@@ -271,14 +275,18 @@ def correct(
     booking = record.booking
     _require_platform_of(actor, booking)
     reason = _reason(reason)
-    before = _snapshot(record)
     status = next_status(record.status, UsageAction.CORRECT)
     if record.kind == UsageKind.LATE_CANCELLATION:
         raise InvalidState(N_("A cancelled booking was not used; its charge can only be waived."))
     actual = check_actual_times(actual_start, actual_end, booked_interval(booking), now or utcnow())
-    if items is None:
-        items = record.items
-    _price_usage(record, actual, items, record.note if note is None else note)
+    priced = _priced_use(
+        booking,
+        actual,
+        record.items if items is None else items,
+        record.note if note is None else note,
+    )
+    before = _snapshot(record)
+    _apply(record, priced)
     if record.kind == UsageKind.NO_SHOW:
         record.kind = UsageKind.USAGE
         _complete_booking(actor, booking)
@@ -396,20 +404,40 @@ def _new_record(actor: User, booking: Booking, kind: UsageKind, status: UsageSta
     )
 
 
-def _price_usage(
-    record: UsageRecord, actual: Interval, items: Sequence[Mapping] | None, note: str | None
-) -> None:
-    booking = record.booking
+@dataclass(frozen=True)
+class PricedUse:
+    """A use checked and priced, not yet written to its record."""
+
+    actual: Interval
+    items: list[dict]
+    note: str
+    overrun: bool
+    statement: FeeStatement
+
+
+def _priced_use(
+    booking: Booking, actual: Interval, items: Sequence[Mapping] | None, note: str | None
+) -> PricedUse:
     card = frozen_rate_card(booking)
     item_lines = parse_items(items, card)
     if (message := check_text(note, NOTE_MAX_LENGTH)) is not None:
         raise ValidationFailed({"note": message})
-    record.actual_start, record.actual_end = actual.start, actual.end
-    record.occurred_at = actual.start
-    record.overrun = is_overrun(actual.end, booked_interval(booking))
-    record.items = [{"code": line.code, "quantity": str(line.quantity)} for line in item_lines]
-    record.note = (note or "").strip()
-    _set_statement(record, usage_fee(actual, card, item_lines))
+    return PricedUse(
+        actual=actual,
+        items=[{"code": line.code, "quantity": str(line.quantity)} for line in item_lines],
+        note=(note or "").strip(),
+        overrun=is_overrun(actual.end, booked_interval(booking)),
+        statement=usage_fee(actual, card, item_lines),
+    )
+
+
+def _apply(record: UsageRecord, priced: PricedUse) -> None:
+    record.actual_start, record.actual_end = priced.actual.start, priced.actual.end
+    record.occurred_at = priced.actual.start
+    record.overrun = priced.overrun
+    record.items = priced.items
+    record.note = priced.note
+    _set_statement(record, priced.statement)
 
 
 def _set_statement(record: UsageRecord, statement: FeeStatement) -> None:
