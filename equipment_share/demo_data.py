@@ -1,16 +1,24 @@
-"""Demo data around Lüliang: four platforms, twenty instruments, five SMEs and a login per role.
+"""Demo data around Lüliang: four platforms, twenty instruments, five SMEs and a login per role,
+with a month of use behind them: bookings, usage records (confirmed, disputed, awaiting the
+SME) and rate cards with an off-peak rate and a no-show fee, so statements have lines.
 
-Loading is idempotent: organisations are found by name, users by e-mail, instruments by name.
+Loading is idempotent: organisations are found by name, users by e-mail, instruments by name;
+the history is added once, when there are no bookings yet.
 """
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from equipment_share.domain.availability import Interval
+from equipment_share.domain.bookings import BookingStatus
+from equipment_share.domain.fees import estimate_for
 from equipment_share.domain.organizations import uscc_with_check_character
 from equipment_share.extensions import db
 from equipment_share.models import (
+    Booking,
     Equipment,
     IdleWindow,
     IdleWindowKind,
@@ -19,7 +27,9 @@ from equipment_share.models import (
     OrganizationStatus,
     Role,
     User,
+    utcnow,
 )
+from equipment_share.services import rate_cards, usage
 
 DEMO_PASSWORD = "demo12345"
 
@@ -240,6 +250,8 @@ def _instrument(platform: Organization, spec: tuple, index: int) -> None:
             )
         )
     db.session.add(equipment)
+    db.session.flush()
+    rate_cards.start_version(None, equipment)
 
 
 def load_demo_data() -> DemoLogins:
@@ -272,4 +284,87 @@ def load_demo_data() -> DemoLogins:
         user = _user(f"sme{number}@lvliang.example", Role.SME, sme, f"{name[:4]}研发部")
         logins.accounts.append(("sme", user.email, sme.name))
     db.session.flush()
+    if not db.session.scalar(select(func.count()).select_from(Booking)):
+        _history()
     return logins
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# (days ago, start hour, hours booked, minutes actually used, what the SME did)
+PAST_USE = [
+    (20, 9, 2, 125, "confirmed"),
+    (15, 14, 3, 170, "confirmed"),
+    (9, 9, 4, 250, "disputed"),
+    (6, 10, 2, 95, "confirmed"),
+    (3, 15, 2, 140, "awaiting"),
+    (2, 9, 1, 60, "awaiting"),
+]
+
+
+def _history() -> None:
+    """A month of use of the coal platform's instruments by the first two SMEs."""
+    coal = db.session.scalar(select(User).where(User.email == "coal@lvliang.example"))
+    smes = [
+        db.session.scalar(select(User).where(User.email == f"sme{number}@lvliang.example"))
+        for number in (1, 2)
+    ]
+    instruments = db.session.scalars(
+        select(Equipment)
+        .where(Equipment.platform_id == coal.organization_id)
+        .order_by(Equipment.id)
+    ).all()
+    _off_peak_rates(coal, instruments[0])
+    today = utcnow().astimezone(SHANGHAI).date()
+    for index, (days_ago, hour, hours, used, outcome) in enumerate(PAST_USE):
+        sme, equipment = smes[index % 2], instruments[index % 3]
+        booking = _past_booking(sme, equipment, today - timedelta(days=days_ago), hour, hours)
+        record = usage.record_usage(
+            coal, booking, booking.start_at, booking.start_at + timedelta(minutes=used), "演示数据"
+        )
+        if outcome == "confirmed":
+            usage.confirm(sme, record)
+        elif outcome == "disputed":
+            usage.dispute(sme, record, "实际使用约 3 小时，请核对。")
+
+
+def _off_peak_rates(platform_user: User, equipment: Equipment) -> None:
+    current = rate_cards.version_values(rate_cards.in_force(equipment))
+    rate_cards.add_version(
+        platform_user,
+        equipment,
+        current
+        | {
+            "rate_windows": [
+                {"weekdays": None, "start": "18:00", "end": "08:00", "hourly_rate": "80.00"}
+            ],
+            "items": [{"code": "sample", "label": "样品制备（每个）", "unit_price": "15.00"}],
+            "no_show_fee": {"kind": "percent", "value": "50"},
+            "late_cancellation_fee": {"kind": "fixed", "value": "30.00"},
+        },
+        None,
+    )
+
+
+def _past_booking(sme: User, equipment: Equipment, day: date, hour: int, hours: int) -> Booking:
+    """Bookings in the past cannot be made through the rules (they refuse the past)."""
+    start = datetime.combine(day, time(hour), tzinfo=SHANGHAI)
+    interval = Interval(start, start + timedelta(hours=hours))
+    version, card = rate_cards.rate_card_in_force(equipment)
+    booking = Booking(
+        equipment=equipment,
+        organization_id=sme.organization_id,
+        booked_by_id=sme.id,
+        start_at=interval.start,
+        end_at=interval.end,
+        purpose="新材料研发测试（演示数据）",
+        status=BookingStatus.CONFIRMED,
+        rate_card_id=version.id,
+        hourly_rate=card.hourly_rate,
+        setup_fee=card.setup_fee,
+        min_charge_minutes=card.min_charge_minutes,
+        billing_increment_minutes=card.billing_increment_minutes,
+        estimated_fee=estimate_for(interval, card),
+    )
+    db.session.add(booking)
+    db.session.flush()
+    return booking
