@@ -203,6 +203,31 @@ def test_bookings_overlapping_production_are_reported_and_stay_active(setting):
     assert clash.status == BookingStatus.PENDING and clear.status == BookingStatus.PENDING
 
 
+def test_clashes_are_found_with_every_run_not_only_the_nearest(setting):
+    equipment, sme_user, platform_user = setting
+    day = in_days(7)
+    just_before = book(sme_user, equipment, day, 8, 9)  # ends as the long run starts
+    under_the_long_run = book(sme_user, equipment, day, 14, 15)  # after the short run ended
+    just_after = book(sme_user, equipment, day, 17, 18)  # starts as the long run ends
+    into_the_evening_run = book(sme_user, equipment, day, 19, 20)
+    next_day = book(sme_user, equipment, in_days(8), 10, 11)
+
+    result = import_production_calendar(
+        platform_user,
+        equipment,
+        ics(
+            (local(day, 9), local(day, 17), "long"),
+            (local(day, 10), local(day, 11), "short"),
+            (datetime.combine(day, time(19, 30), SHANGHAI), local(day, 21), "evening"),
+        ),
+    )
+    db.session.commit()
+
+    assert result.runs == 3
+    assert result.conflicts == [under_the_long_run, into_the_evening_run]
+    assert {just_before.status, just_after.status, next_day.status} == {BookingStatus.PENDING}
+
+
 def test_a_bad_file_changes_nothing(setting):
     equipment, _, platform_user = setting
     day = in_days(5)
