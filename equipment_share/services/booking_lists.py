@@ -1,22 +1,31 @@
 """Lists of bookings for the pages: an SME's own, a platform's inbox, and a booking's history.
 
 Each list is a query ordered in sections (what needs attention first); `section` names the
-section of one booking, so a page can put headings between them.
+section of one booking, so a page can put headings between them. Each booking comes with its
+usage record loaded, for the fee and the usage buttons.
 """
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from equipment_share.domain.bookings import ACTIVE_STATUSES, BookingStatus
+from equipment_share.domain.usage import EARLY_CHECK_IN, UsageStatus
 from equipment_share.extensions import db
-from equipment_share.models import AuditEntry, Booking, Equipment, Role, User
+from equipment_share.models import AuditEntry, Booking, Equipment, Role, UsageRecord, User
 from equipment_share.services.access import require_role
 
 
 class Section(enum.StrEnum):
     PENDING = "pending"
+    # the SME's: recorded use (or a charge) waiting for its confirmation
+    TO_CONFIRM = "to_confirm"
+    # the platform's: confirmed bookings under way or over, whose use is still to be recorded
+    IN_USE = "in_use"
+    # the platform's: usage the SME disputed, waiting for a correction
+    DISPUTED = "disputed"
     UPCOMING = "upcoming"
     PAST = "past"
     OTHER = "other"
@@ -26,16 +35,29 @@ def _upcoming(now: datetime):
     return and_(Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now)
 
 
+def _with_usage(query: Select) -> Select:
+    return query.outerjoin(UsageRecord, UsageRecord.booking_id == Booking.id).options(
+        selectinload(Booking.usage_record)
+    )
+
+
+def _usage_status(booking: Booking) -> UsageStatus | None:
+    record = booking.usage_record
+    return record.status if record is not None else None
+
+
 def organization_bookings(actor: User, now: datetime) -> Select:
-    """The SME's organisation's bookings: upcoming active ones (soonest first), then the rest
-    (latest first)."""
+    """The SME's organisation's bookings: usage waiting for its confirmation (oldest first),
+    upcoming active ones (soonest first), then the rest (latest first)."""
     require_role(actor, Role.SME)
+    to_confirm = UsageRecord.status == UsageStatus.RECORDED
     upcoming = _upcoming(now)
-    return (
+    return _with_usage(
         select(Booking)
         .where(Booking.organization_id == actor.organization_id)
         .order_by(
-            case((upcoming, 0), else_=1),
+            case((to_confirm, 0), (upcoming, 1), else_=2),
+            case((to_confirm, UsageRecord.status_changed_at)),
             case((upcoming, Booking.start_at)),
             Booking.start_at.desc(),
             Booking.id.desc(),
@@ -44,6 +66,8 @@ def organization_bookings(actor: User, now: datetime) -> Select:
 
 
 def sme_section(booking: Booking, now: datetime) -> Section:
+    if _usage_status(booking) == UsageStatus.RECORDED:
+        return Section.TO_CONFIRM
     return Section.UPCOMING if booking.is_active and booking.end_at > now else Section.PAST
 
 
@@ -54,18 +78,24 @@ def inbox(
     equipment_id: int | None = None,
     status: BookingStatus | None = None,
 ) -> Select:
-    """Bookings of the platform's instruments: pending ones (oldest request first), then
-    upcoming confirmed ones (soonest first), then the rest (latest first)."""
+    """Bookings of the platform's instruments: pending ones (oldest request first), confirmed
+    ones under way or over, whose use is to be recorded (earliest first), disputed usage
+    (oldest dispute first), upcoming confirmed ones (soonest first), then the rest (latest
+    first)."""
     require_role(actor, Role.PLATFORM)
     pending = Booking.status == BookingStatus.PENDING
+    in_use = and_(Booking.status == BookingStatus.CONFIRMED, _check_in_opened(now))
+    disputed = UsageRecord.status == UsageStatus.DISPUTED
     upcoming = and_(Booking.status == BookingStatus.CONFIRMED, Booking.end_at > now)
-    query = (
+    query = _with_usage(
         select(Booking)
         .join(Booking.equipment)
         .where(Equipment.platform_id == actor.organization_id)
         .order_by(
-            case((pending, 0), (upcoming, 1), else_=2),
+            case((pending, 0), (in_use, 1), (disputed, 2), (upcoming, 3), else_=4),
             case((pending, Booking.created_at)),
+            case((in_use, Booking.start_at)),
+            case((disputed, UsageRecord.status_changed_at)),
             case((upcoming, Booking.start_at)),
             Booking.start_at.desc(),
             Booking.id.desc(),
@@ -78,9 +108,18 @@ def inbox(
     return query
 
 
+def _check_in_opened(now: datetime):
+    """The booking has begun, or begins soon enough to check in (EARLY_CHECK_IN)."""
+    return Booking.start_at <= now + EARLY_CHECK_IN
+
+
 def inbox_section(booking: Booking, now: datetime) -> Section:
     if booking.status == BookingStatus.PENDING:
         return Section.PENDING
+    if booking.status == BookingStatus.CONFIRMED and booking.start_at <= now + EARLY_CHECK_IN:
+        return Section.IN_USE
+    if _usage_status(booking) == UsageStatus.DISPUTED:
+        return Section.DISPUTED
     if booking.status == BookingStatus.CONFIRMED and booking.end_at > now:
         return Section.UPCOMING
     return Section.OTHER
@@ -112,11 +151,19 @@ def platform_instruments(actor: User) -> list[Equipment]:
 
 
 def booking_history(booking: Booking) -> list[tuple[AuditEntry, User | None]]:
-    """The booking's audit trail, oldest first, with who made each change."""
+    """The audit trail of the booking and of its usage record, oldest first, with who made each
+    change."""
+    about_booking = and_(AuditEntry.object_type == "booking", AuditEntry.object_id == booking.id)
+    record = booking.usage_record
+    about_usage = (
+        and_(AuditEntry.object_type == "usage", AuditEntry.object_id == record.id)
+        if record is not None
+        else None
+    )
     rows = db.session.execute(
         select(AuditEntry, User)
         .outerjoin(User, User.id == AuditEntry.actor_id)
-        .where(AuditEntry.object_type == "booking", AuditEntry.object_id == booking.id)
-        .order_by(AuditEntry.created_at, AuditEntry.id)
+        .where(or_(about_booking, about_usage) if about_usage is not None else about_booking)
+        .order_by(AuditEntry.position)
     )
     return [(entry, actor) for entry, actor in rows]

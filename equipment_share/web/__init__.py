@@ -4,12 +4,21 @@ from flask import Flask, current_app
 
 from equipment_share.extensions import csrf, login_manager
 from equipment_share.i18n import select_locale
-from equipment_share.web import admin, auth, bookings, calendars, catalogue, manage, settings
+from equipment_share.web import (
+    admin,
+    auth,
+    bookings,
+    calendars,
+    catalogue,
+    manage,
+    settings,
+    usage,
+)
 from equipment_share.web.forms import WEEKDAYS, EmptyForm
 from equipment_share.web.helpers import IdConverter
 from equipment_share.web.labels import label
 
-BLUEPRINT_MODULES = (auth, catalogue, bookings, calendars, manage, admin, settings)
+BLUEPRINT_MODULES = (auth, catalogue, bookings, usage, calendars, manage, admin, settings)
 
 
 def init_app(app: Flask) -> None:

@@ -20,6 +20,7 @@ from equipment_share.domain.errors import (
     RuleViolation,
     ValidationFailed,
 )
+from equipment_share.domain.usage import lines_from_data
 from equipment_share.domain.week_grid import (
     build_week_grid,
     default_booking_minutes,
@@ -48,6 +49,7 @@ from equipment_share.services.bookings import (
     reject,
 )
 from equipment_share.services.equipment import equipment_idle_time
+from equipment_share.services.rate_cards import frozen_rate_card
 from equipment_share.web.forms import BookingForm, ReasonForm
 from equipment_share.web.helpers import (
     from_local,
@@ -71,6 +73,16 @@ AUDIT_ACTIONS = {
     "cancel": _l("cancelled"),
     "no_show": _l("marked as no-show"),
     "complete": _l("completed"),
+    # the usage record's entries, shown in the same history
+    "check_in": _l("checked in"),
+    "check_out": _l("checked out"),
+    "record": _l("recorded the use"),
+    "charge": _l("charged the fee"),
+    "confirm": _l("confirmed the usage record"),
+    "auto_confirm": _l("usage record confirmed automatically"),
+    "dispute": _l("disputed the usage record"),
+    "correct": _l("corrected the usage record"),
+    "waive": _l("waived the charge"),
 }
 
 # What a template may ask about a booking: the services' own rules, never re-derived.
@@ -249,9 +261,13 @@ def inbox():
 @login_required
 def detail(booking_id: int):
     booking = visible_booking(current_user, booking_id)
+    record = booking.usage_record
     return render_template(
         "bookings/detail.html",
         booking=booking,
+        record=record,
+        fee_lines=lines_from_data(record.lines) if record is not None else [],
+        card=frozen_rate_card(booking),
         history=booking_lists.booking_history(booking),
         audit_actions=AUDIT_ACTIONS,
     )
