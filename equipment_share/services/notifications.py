@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from equipment_share.extensions import db
-from equipment_share.models import Booking, OutboxMessage, Role, User, utcnow
+from equipment_share.models import Booking, OutboxMessage, Role, UsageRecord, User, utcnow
 
 log = logging.getLogger(__name__)
 OUTBOX_WRITTEN = "outbox_written"
@@ -112,6 +112,72 @@ def booking_event(booking: Booking, event: str) -> list[OutboxMessage]:
                 attachment=calendar.body.decode("utf-8"),
             )
         )
+    db.session.add_all(messages)
+    db.session.info[OUTBOX_WRITTEN] = True
+    return messages
+
+
+USAGE_EVENTS = {
+    "usage_recorded": ("使用记录待确认", "Usage recorded: please confirm"),
+    "usage_charged": ("产生费用待确认", "Charge recorded: please confirm"),
+    "usage_corrected": ("使用记录已更正，待确认", "Usage corrected: please confirm"),
+    "usage_disputed": ("使用记录有异议", "Usage disputed"),
+}
+USAGE_KIND_WORDS = {
+    "usage": ("使用", "use"),
+    "no_show": ("未到场费", "no-show fee"),
+    "late_cancellation": ("逾期取消费", "late cancellation fee"),
+}
+
+
+def _usage_recipients(record: UsageRecord, event: str) -> list[str]:
+    """Disputes go to the platform; everything else asks the booking SME to confirm."""
+    if event == "usage_disputed":
+        return sorted({user.email for user in _platform_recipients(record.booking)})
+    return [record.booking.booked_by.email]
+
+
+def _compose_usage(record: UsageRecord, event: str) -> tuple[str, str]:
+    booking, equipment = record.booking, record.booking.equipment
+    zone = ZoneInfo(equipment.timezone)
+    start = record.actual_start or booking.start_at
+    end = record.actual_end or booking.end_at
+    when = f"{start.astimezone(zone):%Y-%m-%d %H:%M} – {end.astimezone(zone):%Y-%m-%d %H:%M}"
+    event_zh, event_en = USAGE_EVENTS[event]
+    kind_zh, kind_en = USAGE_KIND_WORDS[record.kind.value]
+    days = current_app.config.get("USAGE_AUTO_CONFIRM_DAYS", 7)
+    subject = f"【仪器共享】{event_zh} {equipment.name} / {event_en}"
+    lines = [
+        f"{event_zh}：{equipment.name}（{kind_zh}）",
+        f"时间：{when}（{equipment.timezone}）",
+        f"计费时长：{record.billable_minutes} 分钟",
+        f"费用：¥{record.fee:,.2f}",
+    ]
+    if record.status_reason:
+        lines.append(f"原因：{record.status_reason}")
+    if event != "usage_disputed":
+        lines.append(f"请在 {days} 天内确认或提出异议，逾期将自动确认。")
+    lines += [
+        "",
+        f"{event_en}: {equipment.name_en or equipment.name} ({kind_en})",
+        f"When: {when} ({equipment.timezone})",
+        f"Billable: {record.billable_minutes} min",
+        f"Fee: CNY {record.fee:,.2f}",
+        f"Booking no. {booking.id}, usage record no. {record.id}",
+    ]
+    if record.status_reason:
+        lines.append(f"Reason: {record.status_reason}")
+    if event != "usage_disputed":
+        lines.append(f"Please confirm or dispute within {days} days; after that it is confirmed.")
+    return subject, "\n".join(lines) + "\n"
+
+
+def usage_event(record: UsageRecord, event: str) -> list[OutboxMessage]:
+    subject, body = _compose_usage(record, event)
+    messages = [
+        OutboxMessage(recipient=email, subject=subject, body=body, booking_id=record.booking_id)
+        for email in _usage_recipients(record, event)
+    ]
     db.session.add_all(messages)
     db.session.info[OUTBOX_WRITTEN] = True
     return messages

@@ -43,7 +43,7 @@ from equipment_share.domain.usage import (
 )
 from equipment_share.extensions import db
 from equipment_share.models import Booking, Equipment, Role, UsageRecord, User, utcnow
-from equipment_share.services import audit
+from equipment_share.services import audit, notifications
 from equipment_share.services.access import can_see_booking, owns_equipment
 from equipment_share.services.rate_cards import frozen_rate_card
 
@@ -182,6 +182,7 @@ def check_out(
     _apply(record, priced)
     _complete_booking(actor, record.booking)
     _log(actor, record, "check_out", before)
+    notifications.usage_event(record, "usage_recorded")
     return record
 
 
@@ -214,6 +215,7 @@ def record_usage(
     db.session.flush()
     _complete_booking(actor, booking)
     _log(actor, record, "record", before)
+    notifications.usage_event(record, "usage_recorded")
     return record
 
 
@@ -238,6 +240,7 @@ def _charge(
     db.session.add(record)
     db.session.flush()
     _log(actor, record, "charge", {})
+    notifications.usage_event(record, "usage_charged")
     return record
 
 
@@ -257,6 +260,7 @@ def dispute(actor: User, record: UsageRecord, reason: str | None) -> UsageRecord
     record.status_reason = reason
     record.status_changed_at = utcnow()
     _log(actor, record, "dispute", before, reason=reason)
+    notifications.usage_event(record, "usage_disputed")
     return record
 
 
@@ -292,6 +296,7 @@ def correct(
         _complete_booking(actor, booking)
     _reopen(record, status, reason)
     _log(actor, record, "correct", before, reason=reason)
+    notifications.usage_event(record, "usage_corrected")
     return record
 
 
@@ -304,6 +309,7 @@ def waive(actor: User, record: UsageRecord, reason: str | None) -> UsageRecord:
     _set_statement(record, FeeStatement(()))
     _reopen(record, status, reason)
     _log(actor, record, "waive", before, reason=reason)
+    notifications.usage_event(record, "usage_corrected")
     return record
 
 

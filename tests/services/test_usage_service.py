@@ -12,7 +12,7 @@ from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.errors import Forbidden, InvalidState, RuleViolation, ValidationFailed
 from equipment_share.domain.usage import UsageKind, UsageStatus
 from equipment_share.extensions import db
-from equipment_share.models import AuditEntry, UsageRecord
+from equipment_share.models import AuditEntry, OutboxMessage, UsageRecord
 from equipment_share.services import bookings, rate_cards, usage
 from tests.conftest import count_rows
 
@@ -373,3 +373,24 @@ def test_auto_confirm_settles_only_records_left_recorded_long_enough(setting, ma
     assert quiet.auto_confirmed
     assert disputed.status == UsageStatus.DISPUTED
     assert usage_log(quiet)[-1].actor_id is None
+
+
+def test_the_sme_is_asked_to_confirm_and_the_platform_hears_of_disputes(setting):
+    equipment, sme_user, platform_user = setting
+    booking = book(sme_user, equipment)
+    db.session.query(OutboxMessage).delete()
+
+    record = usage.record_usage(platform_user, booking, local(10), local(11), now=local(12))
+    usage.dispute(sme_user, record, "We left at 10:30")
+    usage.correct(platform_user, record, local(10), local(12, 30), "agreed", now=local(13))
+    db.session.commit()
+
+    mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [mail.recipient for mail in mails] == [
+        sme_user.email,
+        platform_user.email,
+        sme_user.email,
+    ]
+    assert "¥350.00" in mails[0].body and "CNY 350.00" in mails[0].body
+    assert "We left at 10:30" in mails[1].body
+    assert "¥800.00" in mails[2].body and "agreed" in mails[2].body
