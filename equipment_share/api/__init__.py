@@ -15,6 +15,7 @@ from equipment_share.api import (
     me,
     organizations,
     production_calendar,
+    statements,
     users,
 )
 from equipment_share.api.auth import BEARER_CHALLENGE
@@ -30,6 +31,7 @@ BLUEPRINTS = (
     production_calendar.blp,
     availability.blp,
     bookings.blp,
+    statements.blp,
 )
 SECURITY_SCHEME = "bearerAuth"
 

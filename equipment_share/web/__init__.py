@@ -12,13 +12,24 @@ from equipment_share.web import (
     catalogue,
     manage,
     settings,
+    statements,
     usage,
 )
 from equipment_share.web.forms import WEEKDAYS, EmptyForm
 from equipment_share.web.helpers import IdConverter
 from equipment_share.web.labels import label
 
-BLUEPRINT_MODULES = (auth, catalogue, bookings, usage, calendars, manage, admin, settings)
+BLUEPRINT_MODULES = (
+    auth,
+    catalogue,
+    bookings,
+    usage,
+    calendars,
+    manage,
+    admin,
+    settings,
+    statements,
+)
 
 
 def init_app(app: Flask) -> None:
