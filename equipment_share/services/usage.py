@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, false, select
+from sqlalchemy.exc import IntegrityError
 
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.bookings import BookingAction, BookingStatus
@@ -158,7 +159,7 @@ def check_in(actor: User, booking: Booking, now: datetime | None = None) -> Usag
     record = _new_record(actor, booking, UsageKind.USAGE, UsageStatus.IN_PROGRESS)
     record.actual_start = record.occurred_at = now
     db.session.add(record)
-    db.session.flush()
+    _flush_new_record(record)
     _log(actor, record, "check_in", {}, reason="")
     return record
 
@@ -180,8 +181,8 @@ def check_out(
     before = _snapshot(record)
     record.status = status
     _apply(record, priced)
-    _complete_booking(actor, record.booking)
     _log(actor, record, "check_out", before)
+    _complete_booking(actor, record.booking)
     notifications.usage_event(record, "usage_recorded")
     return record
 
@@ -212,9 +213,9 @@ def record_usage(
     else:
         record.status = next_status(record.status, UsageAction.CHECK_OUT)
     _apply(record, priced)
-    db.session.flush()
-    _complete_booking(actor, booking)
+    _flush_new_record(record)
     _log(actor, record, "record", before)
+    _complete_booking(actor, booking)
     notifications.usage_event(record, "usage_recorded")
     return record
 
@@ -238,7 +239,7 @@ def _charge(
     record = _new_record(actor, booking, kind, UsageStatus.RECORDED)
     _set_statement(record, statement)
     db.session.add(record)
-    db.session.flush()
+    _flush_new_record(record)
     _log(actor, record, "charge", {})
     notifications.usage_event(record, "usage_charged")
     return record
@@ -458,6 +459,15 @@ def _reopen(record: UsageRecord, status: UsageStatus, reason: str) -> None:
     record.status_reason = reason
     record.status_changed_at = utcnow()
     record.corrections += 1
+
+
+def _flush_new_record(record: UsageRecord) -> None:
+    """A booking has one record: when two requests race to write it, the second is refused."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvalidState(N_("Use of this booking has already been recorded.")) from None
 
 
 def _complete_booking(actor: User, booking: Booking) -> None:
