@@ -31,14 +31,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 STATUS_WORDS = {
     UsageStatus.IN_PROGRESS: "进行中",
-    UsageStatus.RECORDED: "已记录",
+    UsageStatus.RECORDED: "待确认",
     UsageStatus.DISPUTED: "有异议",
     UsageStatus.CONFIRMED: "已确认",
 }
 KIND_WORDS = {
     UsageKind.USAGE: "使用",
-    UsageKind.NO_SHOW: "未到场",
-    UsageKind.LATE_CANCELLATION: "逾期取消",
+    UsageKind.NO_SHOW: "未到场收费",
+    UsageKind.LATE_CANCELLATION: "逾期取消收费",
 }
 TITLES = {Party.SME: "费用对账单（应付）", Party.PLATFORM: "费用对账单（应收）"}
 COUNTERPARTY_HEADERS = {Party.SME: "平台", Party.PLATFORM: "企业"}

@@ -18,7 +18,6 @@ from wtforms.validators import Optional
 
 from equipment_share.domain.errors import ValidationFailed
 from equipment_share.domain.statements import Statement, month_of, period_of_days
-from equipment_share.domain.usage import UsageKind, UsageStatus
 from equipment_share.errors import error_page
 from equipment_share.i18n import select_locale
 from equipment_share.models import Role, utcnow
@@ -34,6 +33,7 @@ from equipment_share.services.statements import (
     statement_organizations,
 )
 from equipment_share.web.helpers import id_argument, role_required, show_errors
+from equipment_share.web.usage import KIND_LABELS, STATUS_LABELS
 
 bp = Blueprint("statements", __name__)
 STATEMENT_ROLES = (Role.SME, Role.PLATFORM, Role.FINANCE, Role.ADMIN)
@@ -43,16 +43,6 @@ DOWNLOADS = {
 }
 # the domain names the period's fields as the API does
 FIELD_NAMES = {"from": "from_"}
-STATUS_WORDS = {
-    UsageStatus.RECORDED: _l("recorded"),
-    UsageStatus.DISPUTED: _l("disputed"),
-    UsageStatus.CONFIRMED: _l("confirmed"),
-}
-KIND_WORDS = {
-    UsageKind.USAGE: _l("use"),
-    UsageKind.NO_SHOW: _l("no-show charge"),
-    UsageKind.LATE_CANCELLATION: _l("late-cancellation charge"),
-}
 
 
 class PeriodForm(FlaskForm):
@@ -124,8 +114,8 @@ def statement():
         organizations=statement_organizations(current_user),
         chooses_organization=current_user.role in OPERATORS,
         query=_query(form, organization_id),
-        status_words=STATUS_WORDS,
-        kind_words=KIND_WORDS,
+        status_words=STATUS_LABELS,
+        kind_words=KIND_LABELS,
     ), 422 if form.errors else 200
 
 

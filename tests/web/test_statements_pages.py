@@ -262,12 +262,12 @@ def test_the_xlsx_has_the_page_s_statement_cell_by_cell(client, login, sme_user,
             naive_local(line.occurred_at),
             line.counterparty_name,
             line.equipment_name,
-            {"usage": "使用", "no_show": "未到场"}[line.kind.value],
+            {"usage": "使用", "no_show": "未到场收费"}[line.kind.value],
             naive_local(line.actual_start),
             naive_local(line.actual_end),
             line.billable_minutes,
             cells[9],
-            {"recorded": "已记录", "disputed": "有异议", "confirmed": "已确认"}[line.status.value],
+            {"recorded": "待确认", "disputed": "有异议", "confirmed": "已确认"}[line.status.value],
         ]
         assert Decimal(str(cells[9])) == line.fee
         assert lines.cell(row, 10).number_format == "#,##0.00"
@@ -285,7 +285,7 @@ def test_the_xlsx_has_the_page_s_statement_cell_by_cell(client, login, sme_user,
     ]
     assert lines.cell(total_row, 10).number_format == "#,##0.00"
     assert [row_values(lines, total_row + n, 10)[::9] for n in (1, 2, 3)] == [
-        ["其中已记录", 330],
+        ["其中待确认", 330],
         ["其中有异议", 210],
         ["其中已确认", 360],
     ]
