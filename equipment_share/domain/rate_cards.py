@@ -50,7 +50,7 @@ def validate_rate_card(values: Mapping) -> dict:
     if len(codes) != len(set(codes)):
         errors["items"] = Message(N_("Each item needs its own code."))
     for name in CHARGE_NAMES:
-        charge = _clean_charge(values.get(name), name, errors)
+        charge = _clean_charge(values.get(name, _stored_charge(values, name)), name, errors)
         cleaned[f"{name}_kind"], cleaned[f"{name}_value"] = charge
     if errors:
         raise ValidationFailed(errors)
@@ -81,6 +81,13 @@ def to_rate_card(version: Mapping, timezone: str) -> RateCard:
         no_show_fee=_charge(version, "no_show_fee"),
         late_cancellation_fee=_charge(version, "late_cancellation_fee"),
     )
+
+
+def _stored_charge(values: Mapping, name: str) -> dict | None:
+    """A charge in stored form (`no_show_fee_kind`, `no_show_fee_value`) as entered, so a
+    stored version's values can be entered again unchanged."""
+    kind = values.get(f"{name}_kind")
+    return {"kind": kind, "value": values.get(f"{name}_value")} if kind else None
 
 
 def _charge(version: Mapping, name: str) -> Charge | None:

@@ -394,3 +394,22 @@ def test_the_sme_is_asked_to_confirm_and_the_platform_hears_of_disputes(setting)
     assert "¥350.00" in mails[0].body and "CNY 350.00" in mails[0].body
     assert "We left at 10:30" in mails[1].body
     assert "¥800.00" in mails[2].body and "agreed" in mails[2].body
+
+
+def test_a_stored_version_entered_again_keeps_its_charges(setting):
+    equipment, sme_user, platform_user = setting
+    charged = rate_cards.add_version(
+        platform_user,
+        equipment,
+        rate_cards.version_values(rate_cards.in_force(equipment))
+        | {"no_show_fee": {"kind": "percent", "value": "50"}},
+        None,
+    )
+    again = rate_cards.add_version(
+        platform_user,
+        equipment,
+        rate_cards.version_values(charged) | {"hourly_rate": "320.00"},
+        DAY,
+    )
+
+    assert (again.no_show_fee_kind, again.no_show_fee_value) == ("percent", Decimal("50.00"))
