@@ -15,7 +15,8 @@ from equipment_share.api import (
     me,
     organizations,
     production_calendar,
-    statements,
+    rate_cards,
+    usage,
     users,
 )
 from equipment_share.api.auth import BEARER_CHALLENGE
@@ -31,7 +32,8 @@ BLUEPRINTS = (
     production_calendar.blp,
     availability.blp,
     bookings.blp,
-    statements.blp,
+    rate_cards.blp,
+    usage.blp,
 )
 SECURITY_SCHEME = "bearerAuth"
 

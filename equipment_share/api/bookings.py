@@ -1,5 +1,7 @@
 """Bookings: an SME asks for a slot; the platform approves or rejects; either side cancels."""
 
+from sqlalchemy.orm import selectinload
+
 from equipment_share.api.auth import current_actor
 from equipment_share.api.blueprint import ApiBlueprint
 from equipment_share.api.fields import ID_CONVERTER as ID
@@ -14,7 +16,7 @@ from equipment_share.api.schemas import (
 from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.errors import N_, Message, ValidationFailed
 from equipment_share.domain.fields import REQUIRED
-from equipment_share.models import Role
+from equipment_share.models import Booking, Role
 from equipment_share.services.access import require_role, visible_booking
 from equipment_share.services.bookings import (
     approve,
@@ -72,7 +74,8 @@ def list_bookings(args):
         start=args.pop("from_", None),
         end=args.pop("to", None),
     )
-    return paginate(query, args)
+    # each booking shows its usage_id: one query for the page, not one per booking
+    return paginate(query.options(selectinload(Booking.usage_record)), args)
 
 
 @blp.route(f"/bookings/<{ID}:booking_id>")

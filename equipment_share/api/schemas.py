@@ -20,6 +20,8 @@ from equipment_share.api.pagination import PaginationArgs, page_schema
 from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.equipment import CATEGORIES
 from equipment_share.domain.errors import N_, Message
+from equipment_share.domain.fees import CHARGE_KINDS, LINE_KINDS
+from equipment_share.domain.usage import UsageKind, UsageStatus
 from equipment_share.errors import STATUS_FOR_CODE
 from equipment_share.models import IdleWindowKind, OrganizationKind, OrganizationStatus, Role
 
@@ -28,6 +30,8 @@ ORGANIZATION_KINDS = [kind.value for kind in OrganizationKind]
 ORGANIZATION_STATUSES = [status.value for status in OrganizationStatus]
 WINDOW_KINDS = [kind.value for kind in IdleWindowKind]
 BOOKING_STATUSES = [status.value for status in BookingStatus]
+USAGE_STATUSES = [status.value for status in UsageStatus]
+USAGE_KINDS = [kind.value for kind in UsageKind]
 # Longest window a free_from/free_to catalogue search may ask about.
 FREE_SEARCH_MAX_DAYS = 14
 
@@ -393,8 +397,222 @@ class BookingSchema(OutputSchema):
     status_reason = ma.fields.String(
         metadata={"description": "Why it was rejected or cancelled; empty otherwise."}
     )
+    rate_card_id = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "The rate card version frozen on the booking (null: older)."},
+    )
+    usage_id = ma.fields.Function(
+        lambda booking: booking.usage_record.id if booking.usage_record else None,
+        metadata={
+            "type": ["integer", "null"],
+            "description": "The booking's usage record (use or charge), or null.",
+        },
+    )
     created_at = Instant()
     updated_at = Instant()
+
+
+# --- usage records --------------------------------------------------------------------------
+
+
+class Quantity(ma.fields.Field):
+    """How many of an item: a decimal string ("2.5") or a JSON integer; a fractional JSON number
+    is refused (floats are not exact). Whether the amount is acceptable is the domain's call."""
+
+    def __init__(self, **kwargs):
+        metadata = {"type": ["string", "integer"], "example": "2"} | kwargs.pop("metadata", {})
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise ma.ValidationError(
+                'A quantity is a decimal string such as "2.5" or a whole number.'
+            )
+        return value
+
+
+class UsageItemSchema(ApiSchema):
+    code = ma.fields.String(metadata={"description": "An item code of the frozen rate card."})
+    quantity = Quantity(metadata={"description": "At least 0, at most three decimals."})
+
+
+def usage_items(description: str) -> ma.fields.List:
+    return ma.fields.List(ma.fields.Nested(UsageItemSchema), metadata={"description": description})
+
+
+class UsageRecordCreateSchema(ApiSchema):
+    actual_start = Instant(
+        metadata={"description": "Required; within the booked time (at most an hour early)."}
+    )
+    actual_end = Instant(metadata={"description": "Required; after actual_start, not future."})
+    note = ma.fields.String()
+    items = usage_items("Per-sample or consumables lines of the rate card.")
+
+
+class UsageCheckOutSchema(ApiSchema):
+    note = ma.fields.String()
+    items = usage_items("Per-sample or consumables lines of the rate card.")
+
+
+class UsageCorrectionSchema(ApiSchema):
+    actual_start = Instant(metadata={"description": "Required."})
+    actual_end = Instant(metadata={"description": "Required."})
+    reason = ma.fields.String(metadata={"description": "Required; told to the SME."})
+    note = ma.fields.String(metadata={"description": "Omitted: the note stays."})
+    items = usage_items("Omitted: the recorded items stay.")
+
+
+class UsageListArgs(PaginationArgs):
+    organization_id = RecordId(
+        strict=False, metadata={"description": "The SME or the platform of the records."}
+    )
+    equipment_id = RecordId(strict=False)
+    from_ = Instant(
+        data_key="from",
+        metadata={"description": "Records whose use (or booked start) is at or after this."},
+    )
+    to = Instant(metadata={"description": "Records whose use (or booked start) is before this."})
+    status = ma.fields.String(metadata=one_of(USAGE_STATUSES))
+
+    def value_problems(self, data: dict) -> dict[str, Message]:
+        problems = super().value_problems(data)
+        if "status" in data and data["status"] not in USAGE_STATUSES:
+            problems["status"] = Message(
+                N_("Choose one of: %(choices)s."), {"choices": ", ".join(USAGE_STATUSES)}
+            )
+        return problems | window_problems(
+            data.get("from_"), data.get("to"), names=("from", "to"), max_days=None
+        )
+
+
+class FeeLineSchema(OutputSchema):
+    kind = ma.fields.String(metadata=one_of(sorted(LINE_KINDS)))
+    description = ma.fields.String(metadata={"description": "English; the item's label."})
+    quantity = ma.fields.String(
+        metadata={"description": "Hours (time), count (items), or the estimated fee (percent)."}
+    )
+    unit_price = ma.fields.String(
+        metadata={"description": "Hourly rate, unit price, or the share (0.2 for 20%)."}
+    )
+    amount = Money()
+    minutes = ma.fields.Integer(allow_none=True, metadata={"description": "Time lines only."})
+
+
+class UsageItemOutSchema(OutputSchema):
+    code = ma.fields.String()
+    quantity = ma.fields.String()
+
+
+class UsageRecordSchema(OutputSchema):
+    id = ma.fields.Integer()
+    booking_id = ma.fields.Integer()
+    equipment_id = ma.fields.Integer()
+    organization_id = ma.fields.Integer(metadata={"description": "The SME."})
+    platform_id = ma.fields.Integer()
+    kind = ma.fields.String(metadata=one_of(USAGE_KINDS))
+    status = ma.fields.String(metadata=one_of(USAGE_STATUSES))
+    actual_start = Instant(allow_none=True, metadata={"description": "Null for a charge."})
+    actual_end = Instant(allow_none=True)
+    actual_minutes = ma.fields.Integer()
+    billable_minutes = ma.fields.Integer()
+    fee = Money(metadata={"description": "The sum of the lines."})
+    lines = ma.fields.List(ma.fields.Nested(FeeLineSchema))
+    items = ma.fields.List(ma.fields.Nested(UsageItemOutSchema))
+    overrun = ma.fields.Boolean(metadata={"description": "Used beyond the booked end."})
+    note = ma.fields.String()
+    status_reason = ma.fields.String(
+        metadata={"description": "The dispute's, correction's or waiver's reason."}
+    )
+    corrections = ma.fields.Integer()
+    confirmed_at = Instant(allow_none=True)
+    auto_confirmed = ma.fields.Boolean(
+        metadata={"description": "Confirmed by the deadline rather than by the SME."}
+    )
+    created_at = Instant()
+    updated_at = Instant()
+
+
+# --- rate cards -----------------------------------------------------------------------------
+
+
+class RateWindowInputSchema(ApiSchema):
+    weekdays = ma.fields.List(
+        WholeNumber(),
+        allow_none=True,
+        metadata={"description": "0 = Monday … 6 = Sunday; null or omitted: every day."},
+    )
+    start = ma.fields.String(metadata={"description": "HH:MM, local time.", "example": "18:00"})
+    end = ma.fields.String(
+        metadata={
+            "description": "HH:MM; at or before start: ends the next day.",
+            "example": "08:00",
+        }
+    )
+    hourly_rate = Money()
+
+
+class RateCardItemInputSchema(ApiSchema):
+    code = ma.fields.String(metadata={"description": "Letters, digits, '.', '_', '-'."})
+    label = ma.fields.String()
+    unit_price = Money()
+
+
+class ChargeInputSchema(ApiSchema):
+    kind = ma.fields.String(metadata=one_of(sorted(CHARGE_KINDS)))
+    value = Money(metadata={"description": "An amount, or a percentage of the estimated fee."})
+
+
+class RateCardCreateSchema(ApiSchema):
+    effective_from = Day(
+        metadata={"description": "Local midnight of this day; today or omitted: at once."}
+    )
+    hourly_rate = Money(metadata={"description": "Required."})
+    setup_fee = Money(metadata={"description": "Required."})
+    min_charge_minutes = WholeNumber(metadata={"description": "Required; 0 to 1440."})
+    billing_increment_minutes = WholeNumber(metadata={"description": "Required; 1 to 1440."})
+    rate_windows = ma.fields.List(
+        ma.fields.Nested(RateWindowInputSchema),
+        metadata={"description": "Other hourly rates by local time; the first listed wins."},
+    )
+    items = ma.fields.List(ma.fields.Nested(RateCardItemInputSchema))
+    no_show_fee = ma.fields.Nested(ChargeInputSchema, allow_none=True)
+    late_cancellation_fee = ma.fields.Nested(ChargeInputSchema, allow_none=True)
+
+
+class RateWindowSchema(OutputSchema):
+    weekdays = ma.fields.List(ma.fields.Integer(), allow_none=True)
+    start = ma.fields.String()
+    end = ma.fields.String()
+    hourly_rate = Money()
+
+
+class RateCardItemSchema(OutputSchema):
+    code = ma.fields.String()
+    label = ma.fields.String()
+    unit_price = Money()
+
+
+class ChargeSchema(OutputSchema):
+    kind = ma.fields.String(metadata=one_of(sorted(CHARGE_KINDS)))
+    value = Money()
+
+
+class RateCardSchema(OutputSchema):
+    id = ma.fields.Integer()
+    equipment_id = ma.fields.Integer()
+    effective_from = Instant()
+    in_force = ma.fields.Boolean(
+        metadata={"description": "The version new bookings get now (one per instrument)."}
+    )
+    hourly_rate = Money()
+    setup_fee = Money()
+    min_charge_minutes = ma.fields.Integer()
+    billing_increment_minutes = ma.fields.Integer()
+    rate_windows = ma.fields.List(ma.fields.Nested(RateWindowSchema))
+    items = ma.fields.List(ma.fields.Nested(RateCardItemSchema))
+    no_show_fee = ma.fields.Nested(ChargeSchema, allow_none=True)
+    late_cancellation_fee = ma.fields.Nested(ChargeSchema, allow_none=True)
+    created_at = Instant()
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -405,3 +623,5 @@ EquipmentPageSchema = page_schema(EquipmentSchema, "EquipmentPage")
 IdleWindowPageSchema = page_schema(IdleWindowSchema, "IdleWindowPage")
 CategoryPageSchema = page_schema(CategorySchema, "CategoryPage")
 BookingPageSchema = page_schema(BookingSchema, "BookingPage")
+UsageRecordPageSchema = page_schema(UsageRecordSchema, "UsageRecordPage")
+RateCardPageSchema = page_schema(RateCardSchema, "RateCardPage")

@@ -21,7 +21,7 @@ from equipment_share.models import (
     IdleWindowKind,
     OutboxMessage,
 )
-from equipment_share.services import bookings
+from equipment_share.services import bookings, rate_cards
 from equipment_share.services.equipment import IDLE_WINDOW_WITHDRAWN
 from tests.conftest import count_rows
 
@@ -155,6 +155,8 @@ def test_sme_books_a_slot_with_money_as_strings_and_local_times(
         "setup_fee": "60.00",
         "late_cancellation": False,
         "status_reason": "",
+        "rate_card_id": rate_cards.in_force(equipment).id,
+        "usage_id": None,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }
