@@ -16,6 +16,7 @@ from equipment_share.api import (
     organizations,
     production_calendar,
     rate_cards,
+    statements,
     usage,
     users,
 )
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     availability.blp,
     bookings.blp,
     rate_cards.blp,
+    statements.blp,
     usage.blp,
 )
 SECURITY_SCHEME = "bearerAuth"
