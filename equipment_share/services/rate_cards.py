@@ -111,13 +111,30 @@ def add_version(
     cleaned = validate_rate_card(values)
     if (
         isinstance(effective_from, date)
+        and not isinstance(effective_from, datetime)  # a datetime is a date too, not comparable
         and effective_from < utcnow().astimezone(ZoneInfo(equipment.timezone)).date()
     ):
         raise ValidationFailed(
             {"effective_from": Message(N_("A new rate card cannot take effect in the past."))}
         )
-    return _append(
-        actor, equipment, cleaned, effective_instant(effective_from, equipment.timezone), "create"
+    effective = effective_instant(effective_from, equipment.timezone)
+    if _version_from(equipment, effective) is not None:  # else the unique constraint: a 500
+        raise ValidationFailed(
+            {
+                "effective_from": Message(
+                    N_("Another rate card already takes effect then; choose another day.")
+                )
+            }
+        )
+    return _append(actor, equipment, cleaned, effective, "create")
+
+
+def _version_from(equipment: Equipment, effective_from: datetime) -> RateCardVersion | None:
+    return db.session.scalar(
+        select(RateCardVersion).where(
+            RateCardVersion.equipment_id == equipment.id,
+            RateCardVersion.effective_from == effective_from,
+        )
     )
 
 
