@@ -1,12 +1,13 @@
 """Command-line tasks: flask --app equipment_share <command>."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from equipment_share.database import upgrade_schema
 from equipment_share.domain.errors import ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.models import Organization
+from equipment_share.services import audit, rate_cards, usage
 from equipment_share.services.tokens import issue_token
 from equipment_share.services.users import create_user, find_user
 
@@ -80,12 +81,52 @@ def send_mail_command() -> None:
     click.echo(f"Sent {sent} message(s); {failed} failed and will be retried.")
 
 
+@click.command("verify-audit")
+def verify_audit_command() -> None:
+    """Check the audit log's hash chain; exit with 1 at the first broken entry."""
+    checked, broken = audit.verify_chain()
+    if broken is not None:
+        click.echo(
+            f"broken at position {broken.position} (entry id {broken.entry_id}): {broken.reason}",
+            err=True,
+        )
+        raise SystemExit(1)
+    position, entry_hash = audit.head()
+    click.echo(f"audit chain intact: {checked} entries, head {position} {entry_hash}")
+
+
+@click.command("auto-confirm")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    help="Confirm records left unanswered this many days (default: USAGE_AUTO_CONFIRM_DAYS).",
+)
+def auto_confirm_command(days: int | None) -> None:
+    """Confirm usage records the SME neither confirmed nor disputed in time (run daily)."""
+    if days is None:
+        days = int(current_app.config["USAGE_AUTO_CONFIRM_DAYS"])
+    confirmed = usage.auto_confirm(days)
+    db.session.commit()
+    click.echo(f"Confirmed {len(confirmed)} usage record(s) left unanswered for {days} days.")
+
+
+@click.command("apply-rate-cards")
+def apply_rate_cards_command() -> None:
+    """List the rates of each instrument's version now in force (run daily)."""
+    changed = rate_cards.apply_due_versions()
+    db.session.commit()
+    click.echo(f"{changed} instrument(s) now list the rates of a newly effective rate card.")
+
+
 COMMANDS = (
     init_db_command,
     demo_data_command,
     create_user_command,
     create_token_command,
     send_mail_command,
+    verify_audit_command,
+    auto_confirm_command,
+    apply_rate_cards_command,
 )
 
 

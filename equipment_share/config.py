@@ -21,6 +21,9 @@ DEFAULTS = {
     "OPENAPI_VERSION": "3.1.0",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
+    # a usage record the SME neither confirms nor disputes is confirmed after this many days
+    # (flask auto-confirm, run daily)
+    "USAGE_AUTO_CONFIRM_DAYS": 7,
 }
 
 ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "TIMEZONE")

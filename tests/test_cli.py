@@ -1,21 +1,29 @@
 """Command-line tasks: demo data, users and API tokens."""
 
 import hashlib
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from stdnum.cn import uscc
 
+from equipment_share.domain.usage import UsageStatus
 from equipment_share.extensions import db
 from equipment_share.models import (
     ApiToken,
+    AuditEntry,
     Equipment,
     IdleWindow,
     Organization,
     OrganizationKind,
     Role,
+    UsageRecord,
     User,
+    utcnow,
 )
+from equipment_share.services import bookings, rate_cards, usage
 from equipment_share.services.tokens import user_for_token
 from tests.conftest import count_rows
 
@@ -179,3 +187,146 @@ def test_create_token_for_an_unknown_user_fails(runner, app):
     assert result.exit_code != 0
     assert "nobody@test.example" in result.output
     assert count_rows(ApiToken) == 0
+
+
+# --- daily jobs: auto-confirm, apply-rate-cards ---
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+USE_DAY = datetime.now(SHANGHAI).date() + timedelta(days=10)
+
+
+def on_use_day(hour: int) -> datetime:
+    return datetime.combine(USE_DAY, time(hour), tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def recorded_use(make_org, make_user, make_equipment):
+    """Make a recorded usage record whose last change was `days_ago` days ago."""
+    platform = make_org("platform")
+    equipment = make_equipment(platform, requires_approval=False)
+    sme_user, platform_user = make_user("sme"), make_user("platform", platform)
+    hours = iter(range(8, 20, 2))
+
+    def record(days_ago: float, *, disputed: bool = False) -> UsageRecord:
+        hour = next(hours)
+        booking = bookings.create_booking(
+            sme_user, equipment.id, on_use_day(hour), on_use_day(hour + 1)
+        )
+        used = usage.record_usage(
+            platform_user, booking, on_use_day(hour), on_use_day(hour + 1), now=on_use_day(20)
+        )
+        if disputed:
+            usage.dispute(sme_user, used, "we were not there that long")
+        used.status_changed_at = utcnow() - timedelta(days=days_ago)
+        db.session.commit()
+        return used
+
+    return record
+
+
+def statuses(*records: UsageRecord) -> list[UsageStatus]:
+    db.session.expire_all()
+    return [db.session.get(UsageRecord, record.id).status for record in records]
+
+
+def test_auto_confirm_confirms_records_left_unanswered_for_a_week(runner, recorded_use):
+    old, disputed, young = recorded_use(8), recorded_use(8, disputed=True), recorded_use(6)
+
+    result = runner.invoke(args=["auto-confirm"])
+
+    assert result.exit_code == 0, result.output
+    assert "Confirmed 1 usage record(s)" in result.output
+    assert statuses(old, disputed, young) == [
+        UsageStatus.CONFIRMED,
+        UsageStatus.DISPUTED,
+        UsageStatus.RECORDED,
+    ]
+    confirmed = db.session.get(UsageRecord, old.id)
+    assert confirmed.confirmed_by_id is None
+    assert utcnow() - confirmed.confirmed_at < timedelta(minutes=5)
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "usage", AuditEntry.object_id == old.id)
+        .order_by(AuditEntry.position.desc())
+        .limit(1)
+    )
+    assert (entry.action, entry.actor_id, entry.from_state, entry.to_state) == (
+        "auto_confirm",
+        None,
+        "recorded",
+        "confirmed",
+    )
+
+
+def test_auto_confirm_days_come_from_the_option_or_the_setting(app, runner, recorded_use):
+    two_days, four_days = recorded_use(2), recorded_use(4)
+
+    result = runner.invoke(args=["auto-confirm", "--days", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert "Confirmed 1 usage record(s)" in result.output
+    assert statuses(two_days, four_days) == [UsageStatus.RECORDED, UsageStatus.CONFIRMED]
+
+    app.config["USAGE_AUTO_CONFIRM_DAYS"] = 1
+    result = runner.invoke(args=["auto-confirm"])
+
+    assert "Confirmed 1 usage record(s)" in result.output
+    assert statuses(two_days) == [UsageStatus.CONFIRMED]
+
+
+def test_auto_confirm_refuses_negative_days_and_changes_nothing(runner, recorded_use):
+    old = recorded_use(30)
+
+    result = runner.invoke(args=["auto-confirm", "--days", "-1"])
+
+    assert result.exit_code != 0
+    assert "--days" in result.output
+    assert statuses(old) == [UsageStatus.RECORDED]
+
+
+def test_auto_confirm_with_nothing_due(runner, recorded_use):
+    recorded_use(1)
+
+    result = runner.invoke(args=["auto-confirm"])
+
+    assert result.exit_code == 0, result.output
+    assert "Confirmed 0 usage record(s)" in result.output
+
+
+def test_apply_rate_cards_lists_a_scheduled_version_once_it_is_in_force(
+    runner, make_org, make_user, make_equipment
+):
+    platform = make_org("platform")
+    equipment = make_equipment(platform, hourly_rate="300.00", setup_fee="0.00")
+    tomorrow = datetime.now(SHANGHAI).date() + timedelta(days=1)
+    card = {
+        "hourly_rate": "450.00",
+        "setup_fee": "20.00",
+        "min_charge_minutes": 45,
+        "billing_increment_minutes": 15,
+    }
+    version = rate_cards.add_version(make_user("platform", platform), equipment, card, tomorrow)
+    db.session.commit()
+
+    not_yet = runner.invoke(args=["apply-rate-cards"])
+
+    assert not_yet.exit_code == 0, not_yet.output
+    assert not_yet.output.startswith("0 instrument(s)")
+    db.session.expire_all()
+    assert equipment.hourly_rate == Decimal("300.00")
+
+    # the day comes
+    version.effective_from = utcnow()
+    db.session.commit()
+    applied = runner.invoke(args=["apply-rate-cards"])
+
+    assert applied.exit_code == 0, applied.output
+    assert applied.output.startswith("1 instrument(s)")
+    db.session.expire_all()
+    assert (
+        equipment.hourly_rate,
+        equipment.setup_fee,
+        equipment.min_charge_minutes,
+        equipment.billing_increment_minutes,
+    ) == (Decimal("450.00"), Decimal("20.00"), 45, 15)
+    assert runner.invoke(args=["apply-rate-cards"]).output.startswith("0 instrument(s)")
