@@ -6,11 +6,13 @@ from equipment_share.extensions import csrf, login_manager
 from equipment_share.i18n import select_locale
 from equipment_share.web import (
     admin,
+    audit,
     auth,
     bookings,
     calendars,
     catalogue,
     manage,
+    rate_cards,
     settings,
     statements,
     usage,
@@ -26,7 +28,9 @@ BLUEPRINT_MODULES = (
     usage,
     calendars,
     manage,
+    rate_cards,
     admin,
+    audit,
     settings,
     statements,
 )
