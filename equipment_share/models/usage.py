@@ -54,6 +54,8 @@ class UsageRecord(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # confirmed by the daily job because the SME did not answer in time
+    confirmed_automatically: Mapped[bool] = mapped_column(default=False)
     # when the status last changed: the auto-confirmation clock starts here
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -63,7 +65,7 @@ class UsageRecord(Base):
 
     @property
     def auto_confirmed(self) -> bool:
-        return self.status == UsageStatus.CONFIRMED and self.confirmed_by_id is None
+        return self.status == UsageStatus.CONFIRMED and self.confirmed_automatically
 
     def __repr__(self) -> str:
         return f"<UsageRecord {self.id} booking {self.booking_id} {self.kind} {self.status}>"

@@ -334,6 +334,7 @@ def _settle(actor: User | None, record: UsageRecord, now: datetime, action: str)
     before = _snapshot(record)
     record.status = next_status(record.status, UsageAction.CONFIRM)
     record.confirmed_by_id = actor.id if actor else None
+    record.confirmed_automatically = actor is None
     record.confirmed_at = record.status_changed_at = now
     _log(actor, record, action, before)
     return record
