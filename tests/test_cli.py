@@ -243,6 +243,8 @@ def test_auto_confirm_confirms_records_left_unanswered_for_a_week(runner, record
     ]
     confirmed = db.session.get(UsageRecord, old.id)
     assert confirmed.confirmed_by_id is None
+    assert confirmed.confirmed_automatically and confirmed.auto_confirmed
+    assert not db.session.get(UsageRecord, young.id).confirmed_automatically
     assert utcnow() - confirmed.confirmed_at < timedelta(minutes=5)
     entry = db.session.scalar(
         select(AuditEntry)
