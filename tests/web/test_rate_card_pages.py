@@ -120,6 +120,7 @@ def test_the_form_starts_from_the_version_in_force_and_today(client, platform_us
     assert is_ticked(text, "rate_windows-0-weekdays", "5")
     assert not is_ticked(text, "rate_windows-0-weekdays", "0")
     assert input_value(text, "items-0-code") == "S1"
+    assert input_value(text, "items-0-label") == "Sample prep"
     assert re.search(r'<option selected value="percent">', text)
     assert input_value(text, "no_show_fee_value") == "50.00"
     # blank rows to add more: four windows and eight items in all
