@@ -173,6 +173,7 @@ def check_out(
 ) -> UsageRecord:
     """The platform stops the clock now; the use is priced and the booking completed."""
     _require_platform_of(actor, record.booking)
+    _lock(record)
     status = next_status(record.status, UsageAction.CHECK_OUT)
     now = now or utcnow()
     if now <= record.actual_start:
@@ -200,6 +201,8 @@ def record_usage(
     _require_platform_of(actor, booking)
     now = now or utcnow()
     record = booking.usage_record
+    if record is not None:
+        _lock(record)
     if record is not None and record.status != UsageStatus.IN_PROGRESS:
         raise InvalidState(N_("Use of this booking has already been recorded."))
     if record is None:
@@ -250,12 +253,14 @@ def _charge(
 
 def confirm(actor: User, record: UsageRecord, now: datetime | None = None) -> UsageRecord:
     _require_booking_sme(actor, record.booking)
+    _lock(record)
     return _settle(actor, record, now or utcnow(), "confirm")
 
 
 def dispute(actor: User, record: UsageRecord, reason: str | None) -> UsageRecord:
     _require_booking_sme(actor, record.booking)
     reason = _reason(reason)
+    _lock(record)
     before = _snapshot(record)
     record.status = next_status(record.status, UsageAction.DISPUTE)
     record.status_reason = reason
@@ -280,6 +285,7 @@ def correct(
     booking = record.booking
     _require_platform_of(actor, booking)
     reason = _reason(reason)
+    _lock(record)
     status = next_status(record.status, UsageAction.CORRECT)
     if record.kind == UsageKind.LATE_CANCELLATION:
         raise InvalidState(N_("A cancelled booking was not used; its charge can only be waived."))
@@ -305,6 +311,7 @@ def waive(actor: User, record: UsageRecord, reason: str | None) -> UsageRecord:
     """The platform drops the charge: the record stays, at no fee, for the SME to confirm."""
     _require_platform_of(actor, record.booking)
     reason = _reason(reason)
+    _lock(record)
     before = _snapshot(record)
     status = next_status(record.status, UsageAction.WAIVE)
     _set_statement(record, FeeStatement(()))
@@ -324,6 +331,7 @@ def auto_confirm(days: int, now: datetime | None = None) -> list[UsageRecord]:
             UsageRecord.status_changed_at <= deadline,
         )
         .order_by(UsageRecord.id)
+        .with_for_update(skip_locked=True)  # one an SME is answering right now waits a day
     ).all()
     for record in due:
         _settle(None, record, now or utcnow(), "auto_confirm")
@@ -460,6 +468,13 @@ def _reopen(record: UsageRecord, status: UsageStatus, reason: str) -> None:
     record.status_reason = reason
     record.status_changed_at = utcnow()
     record.corrections += 1
+
+
+def _lock(record: UsageRecord) -> None:
+    """Re-read the record under a row lock (PostgreSQL), so two people answering it at once
+    act one after the other, the second on what the first left; SQLite's write lock does the
+    same for its single writer."""
+    db.session.refresh(record, with_for_update=True)
 
 
 def _flush_new_record(record: UsageRecord) -> None:
