@@ -364,6 +364,7 @@ def _past_booking(sme: User, equipment: Equipment, day: date, hour: int, hours: 
         min_charge_minutes=card.min_charge_minutes,
         billing_increment_minutes=card.billing_increment_minutes,
         estimated_fee=estimate_for(interval, card),
+        created_at=interval.start - timedelta(days=3),
     )
     db.session.add(booking)
     db.session.flush()

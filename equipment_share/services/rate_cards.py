@@ -146,9 +146,19 @@ def apply_due_versions(now: datetime | None = None) -> int:
         version = in_force(equipment, now)
         if version is None:
             continue
-        if any(getattr(equipment, name) != getattr(version, name) for name in LISTED_FIELDS):
-            for name in LISTED_FIELDS:
-                setattr(equipment, name, getattr(version, name))
+        before = {name: getattr(equipment, name) for name in LISTED_FIELDS}
+        after = {name: getattr(version, name) for name in LISTED_FIELDS}
+        if before != after:
+            for name, value in after.items():
+                setattr(equipment, name, value)
+            audit.record(
+                None,
+                "equipment",
+                equipment.id,
+                "apply_rate_card",
+                reason=f"rate card {version.id}",
+                changes=audit.value_changes(before, after),
+            )
             changed += 1
     return changed
 

@@ -352,6 +352,11 @@ def test_a_scheduled_card_applies_to_bookings_made_once_it_is_in_force(setting):
     assert rate_cards.in_force(equipment, local(0, day=DAY)).id == scheduled.id
     assert rate_cards.apply_due_versions(now=local(0, day=DAY)) == 1
     assert equipment.hourly_rate == Decimal("400.00")
+    applied = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "apply_rate_card")
+    ).one()
+    assert applied.changes["hourly_rate"] == {"from": "300.00", "to": "400.00"}
+    assert rate_cards.apply_due_versions(now=local(0, day=DAY)) == 0
 
 
 def test_auto_confirm_settles_only_records_left_recorded_long_enough(setting, make_user):
