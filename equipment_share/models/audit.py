@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from equipment_share.models.base import Base, UTCDateTime, utcnow
@@ -11,7 +11,9 @@ class AuditEntry(Base):
 
     Entries form a hash chain in `position` order: `entry_hash` covers the entry's content and
     `previous_hash`, the hash of the entry before it, so an edited, deleted or reordered entry
-    breaks the chain (domain/audit_chain.py; `flask verify-audit`).
+    breaks the chain (domain/audit_chain.py; `flask verify-audit`). The database itself refuses
+    to update or delete an entry (APPEND_ONLY triggers below); a SQLite batch migration that
+    rebuilds this table must create them again.
     """
 
     __tablename__ = "audit_entries"
@@ -33,3 +35,27 @@ class AuditEntry(Base):
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+# The database refuses to change or remove an entry, whatever the application does.
+APPEND_ONLY = {
+    "sqlite": [
+        f"CREATE TRIGGER IF NOT EXISTS audit_entries_no_{verb.lower()} BEFORE {verb} "
+        "ON audit_entries BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END"
+        for verb in ("UPDATE", "DELETE")
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'audit entries are append-only'; END $$",
+        "CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries "
+        "FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()",
+        "CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only()",
+    ],
+}
+for dialect, statements in APPEND_ONLY.items():
+    for statement in statements:
+        event.listen(
+            AuditEntry.__table__, "after_create", DDL(statement).execute_if(dialect=dialect)
+        )

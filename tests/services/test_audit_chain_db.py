@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from equipment_share.extensions import db
 from equipment_share.models import AuditEntry
@@ -56,8 +57,18 @@ def entry_count() -> int:
     return db.session.scalar(select(db.func.count()).select_from(AuditEntry))
 
 
+def drop_append_only_guard() -> None:
+    """What an attacker with the database owner's rights does first."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_entries DISABLE TRIGGER USER"))
+    else:
+        db.session.execute(text("DROP TRIGGER IF EXISTS audit_entries_no_update"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS audit_entries_no_delete"))
+
+
 def attack(statement, parameters: dict | None = None) -> None:
-    """SQL run straight against the table, past every service, and committed."""
+    """SQL run straight against the table, past every service and the guard, and committed."""
+    drop_append_only_guard()
     db.session.execute(text(statement) if isinstance(statement, str) else statement, parameters)
     db.session.commit()
     db.session.expire_all()
@@ -244,3 +255,21 @@ def test_appends_in_one_transaction_keep_positions_contiguous(make_org, make_use
     positions = list(db.session.scalars(select(AuditEntry.position).order_by(AuditEntry.position)))
     assert positions == list(range(1, before + 4 * 2 + 2))
     assert audit.verify_chain() == (len(positions), None)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entries SET reason = 'nothing to see' WHERE position = 2",
+        "DELETE FROM audit_entries WHERE position = 2",
+    ],
+)
+def test_the_database_refuses_to_change_or_remove_an_entry(history, statement):
+    before = [(entry.position, entry.reason) for entry in db.session.scalars(select(AuditEntry))]
+
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+
+    after = [(entry.position, entry.reason) for entry in db.session.scalars(select(AuditEntry))]
+    assert after == before
