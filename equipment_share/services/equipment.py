@@ -164,6 +164,9 @@ def delete_idle_window(
     for booking in dependent:
         cancel(actor, booking, IDLE_WINDOW_WITHDRAWN, now)
     equipment.idle_windows.remove(window)
+    # the window leaves no row to date the change by: the instrument carries it (feeds'
+    # Last-Modified)
+    equipment.updated_at = utcnow()
     db.session.flush()
     return dependent
 

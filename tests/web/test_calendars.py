@@ -4,9 +4,10 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from sqlalchemy import update
 
 from equipment_share.extensions import db
-from equipment_share.models import IdleWindow, IdleWindowKind, ProductionRun
+from equipment_share.models import Booking, IdleWindow, IdleWindowKind, ProductionRun
 from equipment_share.services import bookings
 from equipment_share.services.calendars import make_feed_secret
 from equipment_share.services.equipment import add_one_off_window, delete_idle_window
@@ -120,6 +121,28 @@ def test_withdrawing_an_idle_window_that_frees_nothing_still_changes_the_etag(cl
     assert after.status_code == 200
     assert after.headers["ETag"] != before.headers["ETag"]
     assert client.get(url, headers={"If-None-Match": after.headers["ETag"]}).status_code == 304
+
+
+def test_withdrawing_an_idle_window_moves_last_modified(client, setting):
+    """Clients that poll with If-Modified-Since only must not be told a stale feed is fresh."""
+    equipment, _, platform_user, _ = setting
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    equipment.updated_at = an_hour_ago
+    for window in equipment.idle_windows:
+        window.created_at = an_hour_ago
+    db.session.execute(
+        update(Booking).where(Booking.equipment_id == equipment.id).values(updated_at=an_hour_ago)
+    )
+    db.session.commit()
+    url = f"/calendar/equipment/{equipment.id}.ics"
+    before = client.get(url)
+
+    delete_idle_window(platform_user, equipment, equipment.idle_windows[0].id, force=True)
+    db.session.commit()
+    after = client.get(url, headers={"If-Modified-Since": before.headers["Last-Modified"]})
+
+    assert after.status_code == 200
+    assert after.last_modified > before.last_modified
 
 
 def test_an_inactive_instruments_calendar_is_not_found(client, setting):
