@@ -106,9 +106,10 @@ def test_an_sme_sees_its_statement_grouped_with_subtotals_and_total(
         records[name].id for name in ("confirmed", "disputed", "furnace", "no_show")
     )
     text = words(response)
-    assert "Total 4 ¥900.00" in text  # 360 + 210 + 240 + the 90 no-show charge
-    assert "煤炭创新平台 3 ¥660.00" in text and "铸造平台 1 ¥240.00" in text
-    assert "X射线衍射仪 3 ¥660.00" in text
+    # billable minutes, then fees: 360 + 210 + 240 + the 90 no-show charge (0 minutes)
+    assert "Total 360 ¥900.00" in text
+    assert "煤炭创新平台 180 ¥660.00" in text and "铸造平台 180 ¥240.00" in text
+    assert "X射线衍射仪 180 ¥660.00" in text
     assert "of which disputed ¥210.00" in text
     assert "1 use in this period is still in progress" in text
     assert "=HYPERLINK" not in html  # another SME's record on the same instrument
@@ -180,7 +181,7 @@ def test_finance_and_admin_choose_the_organisation(
     options = re.findall(r'<option value="(\d+)"', page_text(chooser))
     assert str(sme_user.organization_id) in options and str(pending.id) not in options
     assert "Fees earned from enterprises" in words(chosen)
-    assert "Total 4 ¥1,020.00" in words(chosen)  # 360 + 210 + 90, and the other SME's 360
+    assert "Total 300 ¥1,020.00" in words(chosen)  # 360 + 210 + 90, and the other SME's 360
     assert client.get("/statements.xlsx", query_string=MARCH).status_code == 400
 
 
