@@ -38,6 +38,7 @@ OBJECT_TYPES = {
     "booking": _l("Booking"),
     "usage": _l("Usage record"),
     "rate_card": _l("Rate card"),
+    "equipment": _l("Instrument"),
 }
 ACTIONS = {
     "create": _l("created"),
@@ -56,6 +57,7 @@ ACTIONS = {
     "dispute": _l("disputed"),
     "correct": _l("corrected"),
     "waive": _l("waived"),
+    "apply_rate_card": _l("listed rates follow the rate card in force"),
 }
 
 
