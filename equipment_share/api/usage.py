@@ -14,19 +14,16 @@ from equipment_share.api.schemas import (
     UsageRecordPageSchema,
     UsageRecordSchema,
 )
-from equipment_share.domain.errors import NotFound
 from equipment_share.domain.usage import UsageStatus
-from equipment_share.extensions import db
-from equipment_share.models import UsageRecord, User
 from equipment_share.services.access import visible_booking
 from equipment_share.services.usage import (
-    can_see_usage,
     check_in,
     check_out,
     confirm,
     correct,
     dispute,
     record_usage,
+    visible_usage,
     visible_usage_query,
     waive,
 )
@@ -37,14 +34,6 @@ blp = ApiBlueprint(
     __name__,
     description="Usage records of bookings: recording, confirming, disputing and correcting fees.",
 )
-
-
-def visible_record(viewer: User, usage_id: int) -> UsageRecord:
-    """The record, for whoever may see its booking; 404 for everyone else."""
-    record = db.session.get(UsageRecord, usage_id)
-    if record is None or not can_see_usage(viewer, record):
-        raise NotFound()
-    return record
 
 
 @blp.route(f"/bookings/<{ID}:booking_id>/usage", methods=["POST"])
@@ -89,7 +78,7 @@ def check_out_record(values, usage_id):
     actor = current_actor()
     return check_out(
         actor,
-        visible_record(actor, usage_id),
+        visible_usage(actor, usage_id),
         items=values.get("items"),
         note=values.get("note", ""),
     )
@@ -101,7 +90,7 @@ def check_out_record(values, usage_id):
 def confirm_record(usage_id):
     """Accept the record (the booking SME): recorded or disputed → confirmed"""
     actor = current_actor()
-    return confirm(actor, visible_record(actor, usage_id))
+    return confirm(actor, visible_usage(actor, usage_id))
 
 
 @blp.route(f"/usage/<{ID}:usage_id>/dispute", methods=["POST"])
@@ -111,7 +100,7 @@ def confirm_record(usage_id):
 def dispute_record(values, usage_id):
     """Dispute the record with a reason (the booking SME): recorded → disputed"""
     actor = current_actor()
-    return dispute(actor, visible_record(actor, usage_id), values.get("reason"))
+    return dispute(actor, visible_usage(actor, usage_id), values.get("reason"))
 
 
 @blp.route(f"/usage/<{ID}:usage_id>/correct", methods=["POST"])
@@ -127,7 +116,7 @@ def correct_record(values, usage_id):
     actor = current_actor()
     return correct(
         actor,
-        visible_record(actor, usage_id),
+        visible_usage(actor, usage_id),
         values.get("actual_start"),
         values.get("actual_end"),
         values.get("reason"),
@@ -143,7 +132,7 @@ def correct_record(values, usage_id):
 def waive_record(values, usage_id):
     """Drop the charge with a reason (the instrument's platform): the fee becomes 0.00"""
     actor = current_actor()
-    return waive(actor, visible_record(actor, usage_id), values.get("reason"))
+    return waive(actor, visible_usage(actor, usage_id), values.get("reason"))
 
 
 @blp.route("/usage")
@@ -170,4 +159,4 @@ def list_records(args):
 @blp.errors(404)
 def get(usage_id):
     """One usage record (its SME, the instrument's platform, admin, finance)"""
-    return visible_record(current_actor(), usage_id)
+    return visible_usage(current_actor(), usage_id)

@@ -20,6 +20,7 @@ from equipment_share.domain.errors import (
     N_,
     Forbidden,
     InvalidState,
+    NotFound,
     RuleViolation,
     ValidationFailed,
 )
@@ -388,6 +389,14 @@ def visible_usage_query(
 
 def can_see_usage(viewer: User | None, record: UsageRecord) -> bool:
     return can_see_booking(viewer, record.booking)
+
+
+def visible_usage(viewer: User | None, usage_id: int) -> UsageRecord:
+    """The record, for whoever may see its booking; NotFound for everyone else."""
+    record = db.session.get(UsageRecord, usage_id)
+    if record is None or not can_see_usage(viewer, record):
+        raise NotFound()
+    return record
 
 
 # --- the parts ---

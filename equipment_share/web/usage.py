@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from equipment_share.domain.errors import DomainError, NotFound, ValidationFailed
+from equipment_share.domain.errors import DomainError, ValidationFailed
 from equipment_share.domain.fees import Charge, FeeLine, RateCard
 from equipment_share.domain.usage import UsageKind, UsageStatus
 from equipment_share.errors import STATUS_FOR_CODE
@@ -26,7 +26,6 @@ from equipment_share.models import Booking, Equipment, UsageRecord, utcnow
 from equipment_share.services.access import visible_booking
 from equipment_share.services.rate_cards import frozen_rate_card
 from equipment_share.services.usage import (
-    can_see_usage,
     check_in,
     check_out,
     confirm,
@@ -40,6 +39,7 @@ from equipment_share.services.usage import (
     may_settle,
     may_waive,
     record_usage,
+    visible_usage,
     waive,
 )
 from equipment_share.web.forms import EmptyForm, ReasonForm
@@ -162,13 +162,6 @@ def from_instrument_local(value: datetime, equipment: Equipment) -> datetime:
     return value.replace(tzinfo=ZoneInfo(equipment.timezone)).astimezone(UTC)
 
 
-def visible_record(viewer, usage_id: int) -> UsageRecord:
-    record = db.session.get(UsageRecord, usage_id)
-    if record is None or not can_see_usage(viewer, record):
-        raise NotFound()
-    return record
-
-
 # --- buttons: one change, a flash, and back ---
 
 
@@ -226,7 +219,7 @@ def check_in_booking(booking_id: int):
 @bp.route("/usage/<int:usage_id>/check-out", methods=["POST"])
 @login_required
 def check_out_record(usage_id: int):
-    record = visible_record(current_user, usage_id)
+    record = visible_usage(current_user, usage_id)
     card = frozen_rate_card(record.booking)
     form = with_items(CheckOutForm, card.items)()
 
@@ -240,7 +233,7 @@ def check_out_record(usage_id: int):
 @bp.route("/usage/<int:usage_id>/confirm", methods=["POST"])
 @login_required
 def confirm_record(usage_id: int):
-    record = visible_record(current_user, usage_id)
+    record = visible_usage(current_user, usage_id)
 
     def change():
         confirm(current_user, record)
@@ -254,7 +247,7 @@ def confirm_record(usage_id: int):
 @bp.route("/usage/<int:usage_id>/dispute", methods=["POST"])
 @login_required
 def dispute_record(usage_id: int):
-    record = visible_record(current_user, usage_id)
+    record = visible_usage(current_user, usage_id)
     form = ReasonForm()
 
     def change():
@@ -267,7 +260,7 @@ def dispute_record(usage_id: int):
 @bp.route("/usage/<int:usage_id>/waive", methods=["POST"])
 @login_required
 def waive_record(usage_id: int):
-    record = visible_record(current_user, usage_id)
+    record = visible_usage(current_user, usage_id)
     form = ReasonForm()
 
     def change():
@@ -396,7 +389,7 @@ def record(booking_id: int):
 @login_required
 def correct_record(usage_id: int):
     """The platform enters corrected times (and items) for a recorded or disputed record."""
-    record = visible_record(current_user, usage_id)
+    record = visible_usage(current_user, usage_id)
     booking = record.booking
     card = frozen_rate_card(booking)
     form_class = with_items(CorrectionForm, card.items)
