@@ -245,15 +245,6 @@ def time_charge(minutes: int, rate_card: RateCard) -> Decimal:
     return _at_rate(minutes, rate_card.hourly_rate)
 
 
-def estimate_fee(booked_minutes: int, rate_card: RateCard) -> Decimal:
-    """What a booking of this length costs at the base rate if used as booked.
-
-    Ignores rate windows and items: the booking service should move to `estimate_for`.
-    """
-    minutes = billable_minutes(booked_minutes, rate_card)
-    return time_charge(minutes, rate_card) + to_fen(rate_card.setup_fee)
-
-
 def estimate_for(interval: Interval, rate_card: RateCard) -> Decimal:
     """What the booked interval costs if used exactly as booked, rate windows included."""
     return usage_fee(interval, rate_card).total

@@ -15,10 +15,11 @@ from equipment_share.domain.fees import (
     ItemLine,
     RateCard,
     RateWindow,
-    estimate_fee,
+    billable_minutes,
     estimate_for,
     late_cancellation_fee,
     no_show_fee,
+    time_charge,
     to_fen,
     usage_fee,
     usage_fee_between,
@@ -146,7 +147,8 @@ def test_a_longer_usage_never_costs_less_on_a_flat_card(usage, extra):
     shorter = usage_fee_between(start, end, card).total
     longer = usage_fee_between(start, end + extra, card).total
     assert shorter <= longer
-    assert shorter == estimate_fee(usage_fee_between(start, end, card).actual_minutes, card)
+    actual = usage_fee_between(start, end, card).actual_minutes
+    assert shorter == time_charge(billable_minutes(actual, card), card) + to_fen(card.setup_fee)
 
 
 @PROPERTIES

@@ -15,7 +15,6 @@ from equipment_share.domain.fees import (
     RateCard,
     RateWindow,
     billable_minutes,
-    estimate_fee,
     estimate_for,
     late_cancellation_fee,
     no_show_fee,
@@ -72,24 +71,30 @@ def test_billable_minutes_round_up_to_the_increment_and_the_minimum(actual, bill
     assert billable_minutes(actual, CARD) == billable
 
 
+def fee_of(minutes: int, card: RateCard) -> Decimal:
+    """The fee of `minutes` of use on a card without rate windows."""
+    start = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    return usage_fee_between(start, start + timedelta(minutes=minutes), card).total
+
+
 @pytest.mark.parametrize(
     ("minutes", "fee"),
     [(60, "350.00"), (90, "500.00"), (120, "650.00"), (30, "350.00")],
 )
-def test_estimated_fee_is_time_charge_plus_setup(minutes, fee):
-    assert estimate_fee(minutes, CARD) == Decimal(fee)
+def test_the_fee_is_time_charge_plus_setup(minutes, fee):
+    assert fee_of(minutes, CARD) == Decimal(fee)
 
 
 def test_fees_round_half_up_to_the_fen():
     # 10 minutes at 0.33/h = 0.055 -> 0.06 (half-up), not 0.05 (banker's rounding)
     card = RateCard(hourly_rate=Decimal("0.33"), billing_increment_minutes=10)
-    assert estimate_fee(10, card) == Decimal("0.06")
+    assert fee_of(10, card) == Decimal("0.06")
 
 
 def test_fees_are_exact_decimals():
     card = RateCard(hourly_rate=Decimal("0.10"), billing_increment_minutes=1)
-    assert estimate_fee(60 * 3, card) == Decimal("0.30")
-    assert isinstance(estimate_fee(1, card), Decimal)
+    assert fee_of(60 * 3, card) == Decimal("0.30")
+    assert isinstance(fee_of(1, card), Decimal)
 
 
 @pytest.mark.parametrize(
@@ -445,8 +450,7 @@ def test_an_item_missing_from_the_card_is_refused():
 def test_estimate_for_counts_rate_windows():
     booked = Interval(shanghai(5, 17), shanghai(5, 19))
     assert estimate_for(booked, OFF_PEAK) == D("450.00")
-    assert estimate_fee(booked.minutes, OFF_PEAK) == D("600.00")  # base rate only
-    assert estimate_for(booked, CARD) == estimate_fee(booked.minutes, CARD) == D("650.00")
+    assert estimate_for(booked, CARD) == D("650.00")
 
 
 # -- no-show and late cancellation ---------------------------------------------------------------
@@ -571,4 +575,4 @@ def test_defaults_keep_existing_callers_working():
     assert to_fen(D("0.005")) == D("0.01")
     assert usage_fee(
         Interval(shanghai(5, 10), shanghai(5, 10) + timedelta(hours=2)), CARD
-    ).total == (estimate_fee(120, CARD))
+    ).total == D("650.00")
