@@ -46,6 +46,12 @@ def book(sme_user, equipment, start_hour=10, end_hour=12):
     return booking
 
 
+def revise(platform_user, equipment, changes: dict, effective_from=None):
+    """A new version of the instrument's card in force: the current one with `changes`."""
+    current = rate_cards.version_values(rate_cards.in_force(equipment))
+    return rate_cards.add_version(platform_user, equipment, current | changes, effective_from)
+
+
 def usage_log(record: UsageRecord) -> list[AuditEntry]:
     return list(
         db.session.scalars(
@@ -212,12 +218,10 @@ def test_a_confirmed_record_is_final(setting):
 
 def test_a_no_show_is_charged_by_the_frozen_card_and_can_be_corrected_into_use(setting):
     equipment, sme_user, platform_user = setting
-    rate_cards.add_version(
+    revise(
         platform_user,
         equipment,
-        rate_cards.version_values(rate_cards.in_force(equipment))
-        | {"no_show_fee": {"kind": "percent", "value": "50"}, "rate_windows": [], "items": []},
-        None,
+        {"no_show_fee": {"kind": "percent", "value": "50"}, "rate_windows": [], "items": []},
     )
     booking = book(sme_user, equipment)  # 2 h at 300 + 50 setup: estimated 650.00
 
@@ -244,13 +248,7 @@ def test_no_charge_record_without_a_no_show_fee(setting):
 
 def test_a_late_cancellation_is_charged_and_can_be_waived(setting):
     equipment, sme_user, platform_user = setting
-    rate_cards.add_version(
-        platform_user,
-        equipment,
-        rate_cards.version_values(rate_cards.in_force(equipment))
-        | {"late_cancellation_fee": {"kind": "fixed", "value": "80.00"}},
-        None,
-    )
+    revise(platform_user, equipment, {"late_cancellation_fee": {"kind": "fixed", "value": "80.00"}})
     booking = book(sme_user, equipment)
 
     bookings.cancel(sme_user, booking, "plans changed", now=local(9))
@@ -265,13 +263,7 @@ def test_a_late_cancellation_is_charged_and_can_be_waived(setting):
 
 def test_an_early_cancellation_costs_nothing(setting):
     equipment, sme_user, platform_user = setting
-    rate_cards.add_version(
-        platform_user,
-        equipment,
-        rate_cards.version_values(rate_cards.in_force(equipment))
-        | {"late_cancellation_fee": {"kind": "fixed", "value": "80.00"}},
-        None,
-    )
+    revise(platform_user, equipment, {"late_cancellation_fee": {"kind": "fixed", "value": "80.00"}})
     booking = book(sme_user, equipment)
 
     bookings.cancel(sme_user, booking, "plans changed", now=local(9) - timedelta(days=3))
@@ -281,12 +273,10 @@ def test_an_early_cancellation_costs_nothing(setting):
 
 def test_items_are_priced_from_the_frozen_card(setting):
     equipment, sme_user, platform_user = setting
-    rate_cards.add_version(
+    revise(
         platform_user,
         equipment,
-        rate_cards.version_values(rate_cards.in_force(equipment))
-        | {"items": [{"code": "sample", "label": "Sample", "unit_price": "12.50"}]},
-        None,
+        {"items": [{"code": "sample", "label": "Sample", "unit_price": "12.50"}]},
     )
     booking = book(sme_user, equipment)
 
@@ -323,12 +313,7 @@ def test_items_are_priced_from_the_frozen_card(setting):
 def test_a_booking_keeps_the_card_it_was_made_under(setting):
     equipment, sme_user, platform_user = setting
     before = book(sme_user, equipment, 10, 12)
-    rate_cards.add_version(
-        platform_user,
-        equipment,
-        rate_cards.version_values(rate_cards.in_force(equipment)) | {"hourly_rate": "400.00"},
-        None,
-    )
+    revise(platform_user, equipment, {"hourly_rate": "400.00"})
     after = book(sme_user, equipment, 13, 15)
 
     assert before.rate_card_id != after.rate_card_id
@@ -340,11 +325,8 @@ def test_a_booking_keeps_the_card_it_was_made_under(setting):
 
 def test_a_scheduled_card_applies_to_bookings_made_once_it_is_in_force(setting):
     equipment, sme_user, platform_user = setting
-    scheduled = rate_cards.add_version(
-        platform_user,
-        equipment,
-        rate_cards.version_values(rate_cards.in_force(equipment)) | {"hourly_rate": "400.00"},
-        DAY - timedelta(days=5),
+    scheduled = revise(
+        platform_user, equipment, {"hourly_rate": "400.00"}, effective_from=DAY - timedelta(days=5)
     )
 
     assert rate_cards.in_force(equipment).id != scheduled.id
@@ -403,13 +385,7 @@ def test_the_sme_is_asked_to_confirm_and_the_platform_hears_of_disputes(setting)
 
 def test_a_stored_version_entered_again_keeps_its_charges(setting):
     equipment, sme_user, platform_user = setting
-    charged = rate_cards.add_version(
-        platform_user,
-        equipment,
-        rate_cards.version_values(rate_cards.in_force(equipment))
-        | {"no_show_fee": {"kind": "percent", "value": "50"}},
-        None,
-    )
+    charged = revise(platform_user, equipment, {"no_show_fee": {"kind": "percent", "value": "50"}})
     again = rate_cards.add_version(
         platform_user,
         equipment,
