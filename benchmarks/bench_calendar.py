@@ -43,7 +43,7 @@ from equipment_share import create_app  # noqa: E402
 from equipment_share.database import upgrade_schema  # noqa: E402
 from equipment_share.domain.availability import Interval  # noqa: E402
 from equipment_share.domain.bookings import BookingStatus  # noqa: E402
-from equipment_share.domain.calendars import parse_production_calendar  # noqa: E402
+from equipment_share.domain.calendar_import import parse_production_calendar  # noqa: E402
 from equipment_share.domain.organizations import uscc_with_check_character  # noqa: E402
 from equipment_share.extensions import db  # noqa: E402
 from equipment_share.models import (  # noqa: E402
@@ -421,7 +421,7 @@ def measure_feeds(report: Report, app, seeded: Seeded, repeats: int) -> None:
                 "    the same, unchanged: If-None-Match, 304",
                 None,
                 time_calls(partial(get, instrument_url, etag, 304), repeats),
-                "the feed is built to compute its ETag",
+                "answered from the fingerprint query (services.calendars.equipment_feed_etag)",
             )
         )
         personal_url = f"/calendar/feed/{case.secret}.ics"
@@ -480,7 +480,7 @@ def measure_import(
             "    of which parsing and expanding",
             None,
             time_calls(parse_only, repeats),
-            "domain.calendars.parse_production_calendar",
+            "domain.calendar_import.parse_production_calendar",
         )
     )
     timings = time_calls(import_into(seeded.busy_import_equipment_id), max(3, repeats // 2))
@@ -504,6 +504,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1_000, help="series in the import file")
     parser.add_argument("--repeats", type=int, default=15, help="timed calls per row")
     parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--feeds-only", action="store_true", help="skip the import")
     args = parser.parse_args()
     if args.bookings < 1 or args.events < 1 or args.repeats < 3:
         parser.error("need at least 1 booking, 1 event and 3 repeats")
@@ -525,7 +526,8 @@ def main() -> int:
             print(f"seeded {total} bookings in {seeded.seconds:.1f} s", flush=True)
         data = production_calendar(args.events, rng)
         measure_feeds(report, app, seeded, args.repeats)
-        measure_import(report, app, seeded, data, args.events, args.repeats)
+        if not args.feeds_only:
+            measure_import(report, app, seeded, data, args.events, args.repeats)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -20,9 +20,28 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     _configure(app, test_config)
 
-    from equipment_share import api, cli, database, errors, i18n, web
+    from equipment_share import (
+        api,
+        body_limits,
+        cli,
+        database,
+        errors,
+        i18n,
+        logs,
+        request_text,
+        security,
+        web,
+    )
+    from equipment_share.services import idle_spans, notifications
 
+    idle_spans.register()
+
+    logs.init_app(app)
+    body_limits.init_app(app)  # first: before any hook reads the body
+    request_text.init_app(app)  # next: no other hook should see text the database cannot store
     database.init_app(app)
+    notifications.init_app(app)
+    security.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
     api.init_app(app)

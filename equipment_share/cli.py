@@ -1,15 +1,22 @@
 """Command-line tasks: flask --app equipment_share <command>."""
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
-from equipment_share.database import upgrade_schema
+from equipment_share import backups
+from equipment_share.config_check import Problem, config_problems
+from equipment_share.database import migration_head, schema_revision, upgrade_schema
+from equipment_share.demo_data import load_demo_data
 from equipment_share.domain.errors import ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.models import Organization
-from equipment_share.services import audit, rate_cards, usage
+from equipment_share.services import audit, claims, idle_spans, rate_cards, usage, webhooks
+from equipment_share.services.notifications import send_pending
 from equipment_share.services.tokens import issue_token
-from equipment_share.services.users import create_user, find_user
+from equipment_share.services.users import create_user, find_user, unlock_user
 
 
 @click.command("init-db")
@@ -22,11 +29,10 @@ def init_db_command() -> None:
 @click.command("demo-data")
 def demo_data_command() -> None:
     """Load demo platforms, instruments, SMEs and logins (safe to run again)."""
-    from equipment_share.demo_data import load_demo_data
-
     upgrade_schema()
     logins = load_demo_data()
     db.session.commit()
+    idle_spans.refresh_all()
     click.echo(f"Demo data is loaded. Demo logins (password for all: {logins.password}):")
     for role, email, organization in logins.accounts:
         click.echo(f"  {role:<9} {email:<32} {organization}")
@@ -72,13 +78,30 @@ def create_token_command(email, label) -> None:
     click.echo(token)
 
 
+@click.command("unlock-user")
+@click.argument("email")
+def unlock_user_command(email) -> None:
+    """Let a user locked out after too many wrong passwords sign in again."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user has the e-mail address {email}.")
+    unlock_user(None, user)
+    db.session.commit()
+    click.echo(f"{user.email} can sign in again.")
+
+
 @click.command("send-mail")
 def send_mail_command() -> None:
     """Send queued notifications (to the log when no MAIL_SERVER is configured)."""
-    from equipment_share.services.notifications import send_pending
-
     sent, failed = send_pending()
     click.echo(f"Sent {sent} message(s); {failed} failed and will be retried.")
+
+
+@click.command("send-webhooks")
+def send_webhooks_command() -> None:
+    """Post queued notices to the organisations' group robots (WeCom, DingTalk)."""
+    sent, failed = webhooks.send_pending()
+    click.echo(f"Posted {sent} message(s); {failed} failed and will be retried.")
 
 
 @click.command("verify-audit")
@@ -93,6 +116,54 @@ def verify_audit_command() -> None:
         raise SystemExit(1)
     position, entry_hash = audit.head()
     click.echo(f"audit chain intact: {checked} entries, head {position} {entry_hash}")
+
+
+@click.command("check-config")
+def check_config_command() -> None:
+    """Report settings that are missing or unsafe for production, and whether the database
+    answers with the newest schema; exit with 1 when something must be fixed."""
+    problems = config_problems(current_app.config)
+    try:
+        revision = schema_revision()
+    except SQLAlchemyError as error:
+        problems.append(Problem("error", "DATABASE_URL", f"cannot connect: {error.orig or error}"))
+    else:
+        if revision != migration_head():
+            message = f"schema at {revision}, code at {migration_head()}: run init-db"
+            problems.append(Problem("error", "DATABASE_URL", message))
+    for problem in problems:
+        click.echo(f"{problem.level.upper():<8} {problem.setting}: {problem.message}")
+    errors = sum(problem.level == "error" for problem in problems)
+    click.echo(f"{errors} error(s), {len(problems) - errors} warning(s)")
+    if errors:
+        raise SystemExit(1)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the whole database to PATH, while the app runs."""
+    try:
+        backups.backup(db.engine, path)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    position, entry_hash = audit.head()
+    click.echo(f"Backed up to {path}; audit chain head {position} {entry_hash}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(path: Path) -> None:
+    """Restore a backup made with `backup` into this (empty) database."""
+    try:
+        backups.restore(db.engine, path)
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    checked, broken = audit.verify_chain()
+    if broken is not None:
+        raise click.ClickException(f"restored, but the audit chain is broken at {broken.position}")
+    position, entry_hash = audit.head()
+    click.echo(f"Restored {path}: {checked} audit entries, head {position} {entry_hash}")
 
 
 @click.command("auto-confirm")
@@ -118,15 +189,48 @@ def apply_rate_cards_command() -> None:
     click.echo(f"{changed} instrument(s) now list the rates of a newly effective rate card.")
 
 
+@click.command("refresh-idle-spans")
+@click.option("--full", is_flag=True, help="Rebuild every instrument's spans, not only new days.")
+def refresh_idle_spans_command(full: bool) -> None:
+    """Expand every instrument's idle time for the coming quarter, for the free search (daily)."""
+    written = idle_spans.refresh_all(full=full)
+    period = idle_spans.coverage(db.session.connection())
+    click.echo(
+        f"{written} idle span(s) from {period.start:%Y-%m-%d} to {period.end:%Y-%m-%d} (UTC)."
+    )
+
+
+@click.command("draft-claims")
+@click.option("--from", "period_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "period_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--policy", "policy_id", type=int, help="Default: the policy covering the period.")
+def draft_claims_command(period_from, period_to, policy_id) -> None:
+    """Draft a subsidy claim for every SME with unclaimed use in the period (dates included)."""
+    try:
+        created = claims.draft_claims(None, period_from.date(), period_to.date(), policy_id)
+    except ValidationFailed as error:
+        raise click.ClickException(
+            "; ".join(f"{name}: {message}" for name, message in error.fields.items())
+        ) from None
+    click.echo(f"{len(created)} draft claim(s) made.")
+
+
 COMMANDS = (
     init_db_command,
     demo_data_command,
     create_user_command,
     create_token_command,
+    unlock_user_command,
     send_mail_command,
+    send_webhooks_command,
     verify_audit_command,
     auto_confirm_command,
     apply_rate_cards_command,
+    refresh_idle_spans_command,
+    draft_claims_command,
+    backup_command,
+    restore_command,
+    check_config_command,
 )
 
 

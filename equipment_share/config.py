@@ -2,7 +2,11 @@
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import limits
 
 DEFAULTS = {
     "TIMEZONE": "Asia/Shanghai",
@@ -12,6 +16,8 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
+    # any other request body (equipment_share/body_limits.py): what a worker parses, it holds
+    "MAX_REQUEST_BYTES": 256 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -24,9 +30,117 @@ DEFAULTS = {
     # a usage record the SME neither confirms nor disputes is confirmed after this many days
     # (flask auto-confirm, run daily)
     "USAGE_AUTO_CONFIRM_DAYS": 7,
+    # sign-in protection (equipment_share/security.py)
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    # the store (Redis) unreachable: count in the worker's memory rather than fail requests
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "SIGN_IN_RATE_LIMIT_PER_ADDRESS": "30 per minute",
+    "SIGN_IN_RATE_LIMIT_PER_ACCOUNT": "10 per minute",
+    "SIGN_IN_LOCK_AFTER": 10,
+    # (bandit reads "TOKEN" in these names as a password: they are rate limits)
+    "API_RATE_LIMIT_PER_TOKEN": "6000 per minute",  # nosec B105
+    "API_FAILED_TOKEN_LIMIT_PER_ADDRESS": "30 per minute",  # nosec B105
+    "SESSION_IDLE_MINUTES": 60,
+    # how many reverse proxies (nginx) stand in front of the app and set X-Forwarded-*
+    "TRUSTED_PROXIES": 0,
+    # behind HTTPS (nginx with TLS): secure cookies and Strict-Transport-Security
+    "SERVED_OVER_HTTPS": False,
+    # logs on stderr: "text" lines, or "json" lines for a log collector
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
 }
 
-ENVIRONMENT_KEYS = ("DATABASE_URL", "SECRET_KEY", "TIMEZONE")
+
+class ConfigError(ValueError):
+    """A setting from the environment that cannot be used; the app refuses to start."""
+
+
+def text(value: str) -> str:
+    return value
+
+
+def time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError("an IANA time zone such as Asia/Shanghai") from error
+    return value
+
+
+def count(value: str) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("a whole number, 0 or more")
+    return int(value)
+
+
+def port(value: str) -> int:
+    number = count(value)
+    if not 1 <= number <= 65535:
+        raise ValueError("a port number from 1 to 65535")
+    return number
+
+
+def rate_limit(value: str) -> str:
+    """A Flask-Limiter rate such as "30 per minute" (several separated by ";")."""
+    try:
+        limits.parse_many(value)
+    except ValueError as error:
+        raise ValueError('a rate such as "30 per minute"') from error
+    return value
+
+
+def switch(value: str) -> bool:
+    word = value.lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("one of true/false, yes/no, on/off, 1/0")
+
+
+def log_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise ValueError("text or json")
+    return value
+
+
+def log_level(value: str) -> str:
+    if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("DEBUG, INFO, WARNING or ERROR")
+    return value.upper()
+
+
+# Every setting the README documents, and how its environment variable is read. An empty
+# variable counts as unset.
+ENVIRONMENT_SETTINGS: dict[str, Callable[[str], object]] = {
+    "DATABASE_URL": text,
+    "SECRET_KEY": text,
+    "TIMEZONE": time_zone,
+    "UPLOAD_FOLDER": text,
+    "MAX_PHOTO_BYTES": count,
+    "MAX_REQUEST_BYTES": count,
+    "USAGE_AUTO_CONFIRM_DAYS": count,
+    "MAIL_SERVER": text,
+    "MAIL_PORT": port,
+    "MAIL_USE_TLS": switch,
+    "MAIL_USERNAME": text,
+    "MAIL_PASSWORD": text,
+    "MAIL_SENDER": text,
+    "RATELIMIT_STORAGE_URI": text,
+    "SESSION_IDLE_MINUTES": count,
+    "TRUSTED_PROXIES": count,
+    "SERVED_OVER_HTTPS": switch,
+    "SIGN_IN_RATE_LIMIT_PER_ADDRESS": rate_limit,
+    "SIGN_IN_RATE_LIMIT_PER_ACCOUNT": rate_limit,
+    "SIGN_IN_LOCK_AFTER": count,
+    "API_RATE_LIMIT_PER_TOKEN": rate_limit,
+    "API_FAILED_TOKEN_LIMIT_PER_ADDRESS": rate_limit,
+    "LOG_FORMAT": log_format,
+    "LOG_LEVEL": log_level,
+}
 
 
 def sqlite_url(instance_path: Path) -> str:
@@ -42,5 +156,15 @@ def load_secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
-def environment_settings() -> dict:
-    return {key: os.environ[key] for key in ENVIRONMENT_KEYS if os.environ.get(key)}
+def environment_settings(environ=os.environ) -> dict:
+    """The documented settings given in the environment, typed; ConfigError names a bad one."""
+    settings = {}
+    for name, parse in ENVIRONMENT_SETTINGS.items():
+        value = environ.get(name, "")
+        if not value.strip():
+            continue
+        try:
+            settings[name] = parse(value)
+        except ValueError as error:
+            raise ConfigError(f"{name}={value!r} in the environment: expected {error}") from None
+    return settings

@@ -3,16 +3,30 @@
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, Response, current_app
-from sqlalchemy import event, select
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from blinker import Namespace
+from flask import Flask, Response, current_app, has_request_context, request
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from equipment_share.extensions import db, migrate
-from equipment_share.services.notifications import send_after_commit
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_BEGIN_OPTION = "sqlite_begin_mode"
+# Set in session.info while the transaction has written (on SQLite: holds the write lock).
+WROTE_IN_TRANSACTION = "wrote_in_transaction"
+# An arbitrary constant naming the period locks' advisory lock on PostgreSQL.
+PERIOD_LOCKS_KEY = 7_340_214
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+signals = Namespace()
+# Sent with the app once a request's transaction has committed: what must not happen before (mail
+# about the change) subscribes to it, so this module imports none of its listeners.
+request_committed = signals.signal("request-committed")
 
 
 @event.listens_for(Engine, "connect")
@@ -31,27 +45,67 @@ def _configure_sqlite_connection(dbapi_connection, connection_record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite_transaction(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "")
-        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+    """SQLAlchemy's pysqlite recipe (isolation_level=None plus this event), choosing the mode.
 
-
-def lock_equipment_for_booking(equipment_id: int) -> None:
-    """Serialise booking writes for one instrument before its availability is checked.
-
-    SQLite: end the request's read transaction and start one that holds the database's write
-    lock from its first statement (BEGIN IMMEDIATE), so check-then-insert cannot interleave
-    with another process. PostgreSQL: lock the instrument's row; the exclusion constraint on
-    bookings is the final guarantee.
+    A transaction that reads first and writes later cannot take the write lock once another
+    process has written since its read began: SQLite answers "database is locked" at once,
+    the busy timeout notwithstanding. So a transaction that will write takes the lock first
+    (BEGIN IMMEDIATE, which does wait out the busy timeout): every request that may change
+    something (not GET, HEAD or OPTIONS), and whoever asks for it (lock_equipment_for_booking).
+    Reads stay deferred, so they never wait for a writer (WAL).
     """
-    from equipment_share.models import Equipment
+    if connection.dialect.name != "sqlite":
+        return
+    mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION)
+    if mode is None:
+        mode = "IMMEDIATE" if request_may_write() else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
+
+def request_may_write() -> bool:
+    return has_request_context() and request.method not in SAFE_METHODS
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, flush_context) -> None:
+    session.info[WROTE_IN_TRANSACTION] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE_IN_TRANSACTION, None)
+
+
+def hold_sqlite_write_lock() -> None:
+    """SQLite: make this transaction hold the database write lock before it reads what it will
+    check. One that has already written holds it; one that has only read starts again with
+    BEGIN IMMEDIATE. No-op on other databases, whose callers lock rows."""
+    session = db.session
+    if session.get_bind().dialect.name != "sqlite" or session.info.get(WROTE_IN_TRANSACTION):
+        return
+    # Whatever is pending was written under this request's own write lock (a request that may
+    # write begins IMMEDIATE; a token's last use is written apart from reads: tokens.note_use).
+    session.commit()
+    session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+    # held until the transaction ends: a second call must not end it and let others in
+    session.info[WROTE_IN_TRANSACTION] = True
+
+
+def serialise_with_period_locks(*, exclusive: bool) -> None:
+    """Make a period-lock check and the write that depends on it one step, across processes.
+
+    Usage changes take the lock shared (they may run side by side), locking a period takes it
+    exclusively: a period is locked only once no change that checked it is still uncommitted,
+    and a change that checks after the lock committed sees it. PostgreSQL: an advisory lock;
+    SQLite: the database write lock.
+    """
     session = db.session
     if session.get_bind().dialect.name == "sqlite":
-        session.commit()
-        session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-    else:
-        session.execute(select(Equipment.id).where(Equipment.id == equipment_id).with_for_update())
+        hold_sqlite_write_lock()
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {function}(:key)"), {"key": PERIOD_LOCKS_KEY})
 
 
 def init_app(app: Flask) -> None:
@@ -64,10 +118,27 @@ def _commit_successful_request(response: Response) -> Response:
     """One transaction per request: kept when the request succeeded, dropped otherwise."""
     if response.status_code < 400:
         db.session.commit()
-        send_after_commit(current_app._get_current_object())
+        request_committed.send(current_app._get_current_object())
     else:
         db.session.rollback()
     return response
+
+
+def migration_head() -> str:
+    head = current_app.extensions.get("migration_head")
+    if head is None:
+        config = Config()
+        config.set_main_option("script_location", MIGRATIONS_DIRECTORY)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        current_app.extensions["migration_head"] = head
+    return head
+
+
+def schema_revision() -> str | None:
+    """The database's migration; a short connection of its own, outside the request's session."""
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade_schema() -> None:

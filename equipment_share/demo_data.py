@@ -2,18 +2,32 @@
 with a month of use behind them: bookings, usage records (confirmed, disputed, awaiting the
 SME) and rate cards with an off-peak rate and a no-show fee, so statements have lines.
 
+Most instruments are idle on weekday daytimes (with a lunch break) as well as on weekday
+evenings and weekends, so that a search for a weekday morning finds some; the fifth of each
+platform runs production all day and is offered only in the evenings and at weekends. The coal
+platform has bookings today (relative to when the command runs, in Shanghai time), one of them
+ready to check in at once, and a request waiting for its decision.
+
+The subsidy loop is there too: a policy with two funding sources (provincial and city), the
+year's budgets, invoices, and claims of earlier months in every state (draft, submitted,
+approved, rejected, paid, withdrawn), each made through the claims service; the last month's
+confirmed use stays unclaimed, for a new claim in the wizard.
+
 Loading is idempotent: organisations are found by name, users by e-mail, instruments by name;
-the history is added once, when there are no bookings yet.
+the history is added once, when there are no bookings yet, and the subsidy history once, when
+there is no subsidy policy yet; today's bookings are added when the coal platform has none
+starting today, next to what is there.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from equipment_share.domain.availability import Interval
-from equipment_share.domain.bookings import BookingStatus
+from equipment_share.domain.bookings import ACTIVE_STATUSES, BookingStatus, PurposeCategory
 from equipment_share.domain.fees import estimate_for
 from equipment_share.domain.organizations import uscc_with_check_character
 from equipment_share.extensions import db
@@ -26,12 +40,15 @@ from equipment_share.models import (
     OrganizationKind,
     OrganizationStatus,
     Role,
+    SubsidyPolicy,
+    UsageRecord,
+    UsageStatus,
     User,
     utcnow,
 )
-from equipment_share.services import rate_cards, usage
+from equipment_share.services import budgets, claims, rate_cards, subsidy, usage
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "lvliang-demo-2026"  # nosec B105  # the demo logins' published password
 
 PLATFORMS = [
     {
@@ -182,11 +199,41 @@ SMES = [
     ("离石区启航检测服务有限公司", "Lishi Qihang Testing Services", "91141102MA0PT5678", False, ""),
 ]
 
+# Aliases and abbreviations people search by, per instrument name (the catalogue matches them).
+KEYWORDS = {
+    "工业分析仪": ["工分仪", "灰分", "挥发分", "proximate analysis"],
+    "元素分析仪": ["CHNS", "碳氢氮硫", "EA"],
+    "氧弹量热仪": ["量热仪", "发热量", "calorimeter"],
+    "煤岩显微镜": ["镜质组反射率", "偏光显微镜", "petrography"],
+    "热重分析仪": ["TGA", "TG", "热重"],
+    "直读光谱仪": ["OES", "火花直读光谱", "光谱仪"],
+    "万能材料试验机": ["拉伸试验机", "万能试验机", "tensile tester"],
+    "金相显微镜": ["金相", "倒置显微镜", "metallography"],
+    "X射线探伤机": ["探伤", "无损检测", "NDT"],
+    "冲击试验机": ["摆锤冲击", "夏比冲击", "Charpy"],
+    "气相色谱-质谱联用仪": ["GC-MS", "GCMS", "气质联用", "气质"],
+    "高效液相色谱仪": ["HPLC", "液相", "液相色谱"],
+    "原子吸收光谱仪": ["AAS", "原子吸收", "重金属"],
+    "电子鼻": ["E-nose", "气味分析"],
+    "发酵中试罐": ["发酵罐", "中试", "fermentation"],
+    "扫描电子显微镜": ["SEM", "扫描电镜", "电镜", "EDS"],
+    "X射线衍射仪": ["XRD", "衍射仪", "物相分析"],
+    "激光粒度分析仪": ["粒度仪", "激光粒度", "particle size"],
+    "同步热分析仪": ["STA", "TG-DSC", "热分析"],
+    "比表面积分析仪": ["BET", "比表面", "孔径分析"],
+}
+
 # Weekday evenings and weekends: the idle time between production shifts.
 WEEKLY_IDLE = [
     ((0, 1, 2, 3, 4), time(18, 0), time(22, 0)),
     ((5, 6), time(8, 30), time(17, 30)),
 ]
+# Weekday daytimes around a lunch break, for all but the fifth instrument of each platform.
+WEEKDAY_DAYTIME_IDLE = [
+    ((0, 1, 2, 3, 4), time(8, 30), time(12, 0)),
+    ((0, 1, 2, 3, 4), time(13, 30), time(17, 30)),
+]
+PRODUCTION_ALL_DAY = 4  # the index of the instrument without daytime idle windows
 
 
 @dataclass
@@ -217,9 +264,11 @@ def _user(email: str, role: Role, organization: Organization | None, name: str) 
 def _instrument(platform: Organization, spec: tuple, index: int) -> None:
     name, name_en, category, model, rate = spec
     exists = db.session.scalar(
-        select(Equipment.id).where(Equipment.platform_id == platform.id, Equipment.name == name)
+        select(Equipment).where(Equipment.platform_id == platform.id, Equipment.name == name)
     )
     if exists:
+        # demo data loaded before instruments had keywords gets them now
+        exists.keywords = exists.keywords or KEYWORDS.get(name, [])
         return
     equipment = Equipment(
         platform=platform,
@@ -239,8 +288,13 @@ def _instrument(platform: Organization, spec: tuple, index: int) -> None:
         lead_time_hours=24,
         horizon_days=60,
         requires_approval=index % 2 == 0,
+        # about 4,000 hours' fees: some above the evaluation's ¥500,000, some below
+        original_value=Decimal(rate) * 4000,
+        purchase_year=2015 + index % 8,
+        keywords=KEYWORDS.get(name, []),
     )
-    for weekdays, start, end in WEEKLY_IDLE:
+    daytime = WEEKDAY_DAYTIME_IDLE if index != PRODUCTION_ALL_DAY else []
+    for weekdays, start, end in [*daytime, *WEEKLY_IDLE]:
         equipment.idle_windows.append(
             IdleWindow(
                 kind=IdleWindowKind.WEEKLY,
@@ -286,6 +340,9 @@ def load_demo_data() -> DemoLogins:
     db.session.flush()
     if not db.session.scalar(select(func.count()).select_from(Booking)):
         _history()
+    if not db.session.scalar(select(func.count()).select_from(SubsidyPolicy)):
+        _subsidy_history(finance)
+    _today(utcnow())
     return logins
 
 
@@ -327,6 +384,82 @@ def _history() -> None:
             usage.dispute(sme, record, "实际使用约 3 小时，请核对。")
 
 
+# (instrument of the coal platform, sme number, start "now" or an hour today, hours, status)
+TODAY = [
+    (1, 1, "now", 2, BookingStatus.CONFIRMED),
+    (2, 2, 9, 2, BookingStatus.CONFIRMED),
+    (3, 1, 14, 2, BookingStatus.CONFIRMED),
+    (0, 2, 19, 2, BookingStatus.CONFIRMED),
+]
+
+
+def _today(now: datetime) -> None:
+    """Confirmed bookings of the coal platform's instruments today, for the check-in flow: one
+    from the current half hour (ready to check in at once), the others this morning, this
+    afternoon and this evening; and a request for the day after tomorrow waiting for the
+    platform's decision. Added once a day; a slot already taken is left out."""
+    coal = db.session.scalar(select(User).where(User.email == "coal@lvliang.example"))
+    local_now = now.astimezone(SHANGHAI)
+    today = local_now.date()
+    midnight = datetime.combine(today, time(0), tzinfo=SHANGHAI)
+    starts_today = (
+        select(func.count())
+        .select_from(Booking)
+        .join(Booking.equipment)
+        .where(
+            Equipment.platform_id == coal.organization_id,
+            Booking.start_at >= midnight,
+            Booking.start_at < midnight + timedelta(days=1),
+        )
+    )
+    if db.session.scalar(starts_today):
+        return
+    instruments = db.session.scalars(
+        select(Equipment)
+        .where(Equipment.platform_id == coal.organization_id)
+        .order_by(Equipment.id)
+    ).all()
+    current_half_hour = local_now.replace(minute=local_now.minute // 30 * 30, second=0)
+    for index, number, hour, hours, status in TODAY:
+        start = (
+            current_half_hour.replace(microsecond=0)
+            if hour == "now"
+            else datetime.combine(today, time(hour), tzinfo=SHANGHAI)
+        )
+        _booking_if_free(instruments[index], number, start, hours, status, now)
+    request = datetime.combine(today + timedelta(days=2), time(10), tzinfo=SHANGHAI)
+    _booking_if_free(instruments[2], 1, request, 2, BookingStatus.PENDING, now)
+
+
+def _booking_if_free(
+    equipment: Equipment,
+    sme_number: int,
+    start: datetime,
+    hours: int,
+    status: BookingStatus,
+    now: datetime,
+) -> None:
+    end = start + timedelta(hours=hours)
+    taken = db.session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.equipment_id == equipment.id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.start_at < end,
+            Booking.end_at > start,
+        )
+    )
+    if taken:
+        return
+    sme = db.session.scalar(select(User).where(User.email == f"sme{sme_number}@lvliang.example"))
+    booking = _past_booking(
+        sme, equipment, start.date(), start.hour, hours, start=start, status=status
+    )
+    booking.purpose = "煤样工业分析与发热量测定（演示数据）"
+    booking.created_at = min(now, start) - timedelta(days=1)
+
+
 def _off_peak_rates(platform_user: User, equipment: Equipment) -> None:
     current = rate_cards.version_values(rate_cards.in_force(equipment))
     rate_cards.add_version(
@@ -345,9 +478,19 @@ def _off_peak_rates(platform_user: User, equipment: Equipment) -> None:
     )
 
 
-def _past_booking(sme: User, equipment: Equipment, day: date, hour: int, hours: int) -> Booking:
-    """Bookings in the past cannot be made through the rules (they refuse the past)."""
-    start = datetime.combine(day, time(hour), tzinfo=SHANGHAI)
+def _past_booking(
+    sme: User,
+    equipment: Equipment,
+    day: date,
+    hour: int,
+    hours: int,
+    purpose_category: PurposeCategory = PurposeCategory.RESEARCH,
+    start: datetime | None = None,
+    status: BookingStatus = BookingStatus.CONFIRMED,
+) -> Booking:
+    """Bookings in the past (or too soon for the lead time) cannot be made through the rules,
+    which refuse them."""
+    start = start or datetime.combine(day, time(hour), tzinfo=SHANGHAI)
     interval = Interval(start, start + timedelta(hours=hours))
     version, card = rate_cards.rate_card_in_force(equipment)
     booking = Booking(
@@ -357,7 +500,8 @@ def _past_booking(sme: User, equipment: Equipment, day: date, hour: int, hours: 
         start_at=interval.start,
         end_at=interval.end,
         purpose="新材料研发测试（演示数据）",
-        status=BookingStatus.CONFIRMED,
+        purpose_category=purpose_category,
+        status=status,
         rate_card_id=version.id,
         hourly_rate=card.hourly_rate,
         setup_fee=card.setup_fee,
@@ -369,3 +513,141 @@ def _past_booking(sme: User, equipment: Equipment, day: date, hour: int, hours: 
     db.session.add(booking)
     db.session.flush()
     return booking
+
+
+# (sme number, months back, day of that month, hour, hours, kind of use) of claimed use
+CLAIMED_USE = [
+    (1, 4, 6, 9, 3, PurposeCategory.RESEARCH),
+    (1, 4, 13, 14, 2, PurposeCategory.CERTIFICATION),
+    (2, 4, 8, 9, 4, PurposeCategory.RESEARCH),
+    (3, 4, 20, 9, 2, PurposeCategory.PRODUCT_TESTING),
+    (1, 3, 5, 9, 4, PurposeCategory.RESEARCH),
+    (2, 3, 12, 14, 3, PurposeCategory.RESEARCH),
+    (3, 3, 18, 9, 2, PurposeCategory.RESEARCH),
+    (3, 3, 25, 14, 2, PurposeCategory.TRAINING),
+]
+# (sme number, months back, what finance (or the SME) did with the claim)
+CLAIMS = [
+    (1, 4, "paid"),
+    (2, 4, "approved"),
+    (3, 4, "rejected"),
+    (1, 3, "submitted"),
+    (2, 3, "withdrawn"),
+    (3, 3, "draft"),
+]
+
+
+def _month(today: date, back: int) -> tuple[date, date]:
+    """The first and last day of the month `back` months before today's."""
+    year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+    first = date(year, month + 1, 1)
+    next_year, next_month = divmod(year * 12 + month + 1, 12)
+    return first, date(next_year, next_month + 1, 1) - timedelta(days=1)
+
+
+def _subsidy_history(finance: User) -> None:
+    """A policy with two funds, its budgets, invoiced use of earlier months, and a claim in
+    every state, all through the services, as finance, the platform and the SMEs would."""
+    today = utcnow().astimezone(SHANGHAI).date()
+    policy = subsidy.create_policy(
+        finance,
+        {
+            "name": "吕梁市科研仪器设备共享使用补贴",
+            "valid_from": _month(today, 4)[0].replace(month=1, day=1),
+            "valid_to": None,
+            "sources": [
+                {"name": "省级专项资金", "rate": "0.30", "annual_cap": "200000.00"},
+                {
+                    "name": "市中小企业发展专项资金",
+                    "rate": "0.20",
+                    "annual_cap": "100000.00",
+                    "per_claim_cap": "50000.00",
+                },
+            ],
+            "min_claim_amount": "50.00",
+            "eligible_categories": None,
+            "eligible_purposes": ["research", "product_testing", "training"],
+            "require_tech_sme": True,
+            "exclude_related_parties": True,
+            "group_caps": False,
+            "require_invoice": True,
+            "platform_reward_rate": "0.10",
+        },
+    )
+    for year in sorted({_month(today, 4)[0].year, today.year}):
+        budgets.create_budget(finance, year, "省级专项资金", "300000.00")
+        budgets.create_budget(finance, year, "市中小企业发展专项资金", "150000.00")
+    _claimed_use(today)
+    _invoice_recent_use(today)
+    for number, back, outcome in CLAIMS:
+        sme = db.session.scalar(select(User).where(User.email == f"sme{number}@lvliang.example"))
+        claim = claims.draft_claim(sme, *_month(today, back), policy_id=policy.id)
+        _take_to(claim.id, outcome, sme, finance, _month(today, back)[1])
+
+
+def _claimed_use(today: date) -> None:
+    """Confirmed, invoiced use of the foundry platform's instruments in earlier months."""
+    foundry = db.session.scalar(select(User).where(User.email == "foundry@lvliang.example"))
+    instruments = db.session.scalars(
+        select(Equipment)
+        .where(Equipment.platform_id == foundry.organization_id)
+        .order_by(Equipment.id)
+    ).all()
+    for index, (number, back, day, hour, hours, kind) in enumerate(CLAIMED_USE):
+        sme = db.session.scalar(select(User).where(User.email == f"sme{number}@lvliang.example"))
+        first, _last = _month(today, back)
+        booking = _past_booking(
+            sme, instruments[index % len(instruments)], first.replace(day=day), hour, hours, kind
+        )
+        end = booking.end_at
+        record = usage.record_usage(foundry, booking, booking.start_at, end, "演示数据")
+        usage.confirm(sme, record)
+        invoice_day = first.replace(day=min(day + 2, 28))
+        subsidy.record_invoice(foundry, record.id, f"1411{first:%Y%m}{index + 1:04d}", invoice_day)
+
+
+def _invoice_recent_use(today: date) -> None:
+    """The coal platform invoiced the last month's confirmed use, all but the latest record:
+    a new claim shows a line without an invoice and why it earns nothing."""
+    coal = db.session.scalar(select(User).where(User.email == "coal@lvliang.example"))
+    records = db.session.scalars(
+        select(UsageRecord)
+        .where(
+            UsageRecord.platform_id == coal.organization_id,
+            UsageRecord.status == UsageStatus.CONFIRMED,
+        )
+        .order_by(UsageRecord.occurred_at)
+    ).all()
+    for index, record in enumerate(records[:-1], start=1):
+        day = record.occurred_at.astimezone(SHANGHAI).date()
+        subsidy.record_invoice(coal, record.id, f"1411{day:%Y%m%d}{index:02d}", day)
+
+
+def _take_to(claim_id: int, outcome: str, sme: User, finance: User, month_end: date) -> None:
+    """Move a draft claim on to `outcome`, as the SME and finance would, on plausible days
+    after the month: submitted after 3 days, decided after 10, paid after 30."""
+    if outcome == "draft":
+        return
+    if outcome == "withdrawn":
+        claims.withdraw(sme, claim_id)
+        return
+    claims.submit(sme, claim_id, now=_noon(month_end + timedelta(days=3)))
+    if outcome == "submitted":
+        return
+    decided = _noon(month_end + timedelta(days=10))
+    if outcome == "rejected":
+        claims.reject(
+            finance, claim_id, "发票抬头与申报企业名称不一致，请更正后重新申报。", now=decided
+        )
+        return
+    claims.approve(finance, claim_id, now=decided)
+    notice_from = month_end + timedelta(days=12)
+    claims.record_notice(finance, claim_id, notice_from, notice_from + timedelta(days=6))
+    if outcome == "paid":
+        claims.pay(
+            finance, claim_id, month_end + timedelta(days=30), f"吕财科拨〔{month_end.year}〕17号"
+        )
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=SHANGHAI)

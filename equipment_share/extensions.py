@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -13,3 +15,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Storage from RATELIMIT_STORAGE_URI: memory:// by default, redis://127.0.0.1:6379 in production
+# (shared by all workers).
+limiter = Limiter(key_func=get_remote_address)

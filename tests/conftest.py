@@ -4,15 +4,19 @@ factories with sensible defaults for organisations, users, instruments and API t
 import itertools
 import logging
 import os
+import shutil
 from datetime import time
+from functools import partial
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
+from werkzeug.security import generate_password_hash
 
 from equipment_share import create_app
 from equipment_share.domain.organizations import uscc_with_check_character
 from equipment_share.extensions import db
 from equipment_share.models import (
+    Base,
     Equipment,
     IdleWindow,
     IdleWindowKind,
@@ -35,13 +39,57 @@ def reset_postgres_schema() -> None:
         connection.execute(text("CREATE SCHEMA public"))
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch):
+    """Every test makes users and many sign in; a cheap hash keeps the suite fast and changes no
+    behaviour (the production default stays werkzeug's)."""
+    monkeypatch.setattr(
+        "equipment_share.models.users.generate_password_hash",
+        partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
+
+
+@pytest.fixture(scope="session")
+def worker_database_url():
+    """DATABASE_URL for this test process: under pytest-xdist each worker gets its own database
+    (`test_gw0`, `test_gw1`, …, made on first use), since every test resets the schema."""
+    url = os.environ.get("DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    worker_url = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": worker_url.database}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{worker_url.database}"'))
+    engine.dispose()
+    return worker_url.render_as_string(hide_password=False)
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch, database_url):
+def database_url(tmp_path, worker_database_url):
+    return worker_database_url or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory):
+    """An empty SQLite database with every table, made once per test process: copying the file is
+    much cheaper than creating ~30 tables with their indexes for every test."""
+    path = tmp_path_factory.mktemp("schema") / "schema.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, database_url, sqlite_schema):
+    if database_url == f"sqlite:///{tmp_path / 'test.sqlite3'}":
+        shutil.copyfile(sqlite_schema, tmp_path / "test.sqlite3")
     monkeypatch.setenv("EQUIPMENT_SHARE_INSTANCE", str(tmp_path / "instance"))
     app = create_app(
         {
@@ -50,12 +98,14 @@ def app(tmp_path, monkeypatch, database_url):
             "DATABASE_URL": database_url,
             "WTF_CSRF_ENABLED": False,
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            # off for speed and independence; tests/web/test_sign_in_protection.py turns it on
+            "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             reset_postgres_schema()
-        db.create_all()
+            db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
@@ -77,7 +127,14 @@ def empty_app(tmp_path, monkeypatch, database_url, restore_logging):
     """An app on an empty database (a fresh SQLite file, or an emptied PostgreSQL schema), for
     what migrates the schema itself: init-db, demo-data."""
     monkeypatch.setenv("EQUIPMENT_SHARE_INSTANCE", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": database_url,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             reset_postgres_schema()
@@ -171,6 +228,16 @@ def make_equipment(app, make_org):
         return equipment
 
     return make
+
+
+@pytest.fixture
+def platform_user(make_user):
+    return make_user("platform")
+
+
+@pytest.fixture
+def sme_user(make_user):
+    return make_user("sme")
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ under test here, and the usage service needs a booking whose time has come.
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from equipment_share.domain.bookings import BookingStatus
 from equipment_share.extensions import db
 from equipment_share.models import Booking, Equipment, UsageRecord, User
 from equipment_share.services import bookings, rate_cards, usage
+from tests.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # make_equipment(hourly_rate=RATE, setup_fee=SETUP): two hours cost 360.00
 RATE, SETUP = "150.00", "60.00"
 

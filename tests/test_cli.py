@@ -3,18 +3,22 @@
 import hashlib
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from stdnum.cn import uscc
 
+from equipment_share.domain.availability import Interval
+from equipment_share.domain.bookings import BookingStatus
+from equipment_share.domain.subsidy_states import ClaimStatus
 from equipment_share.domain.usage import UsageStatus
 from equipment_share.extensions import db
 from equipment_share.models import (
     ApiToken,
     AuditEntry,
+    Claim,
     Equipment,
+    IdleSpan,
     IdleWindow,
     Organization,
     OrganizationKind,
@@ -23,11 +27,13 @@ from equipment_share.models import (
     User,
     utcnow,
 )
-from equipment_share.services import bookings, rate_cards, usage
+from equipment_share.services import booking_lists, bookings, idle_spans, rate_cards, usage
+from equipment_share.services.catalogue import search_catalogue
 from equipment_share.services.tokens import user_for_token
+from tests.clock import SHANGHAI, local, next_weekday
 from tests.conftest import count_rows
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "lvliang-demo-2026"
 
 
 def demo_counts() -> dict:
@@ -61,7 +67,7 @@ def test_demo_data_loads_once_however_often_it_runs(empty_app):
             "smes": 5,
             "certified smes": 3,
             "instruments": 20,
-            "idle windows": 40,
+            "idle windows": 72,  # 16 with weekday daytimes (4 windows), 4 without (2)
             "admin users": 1,
             "finance users": 1,
             "platform users": 4,
@@ -75,6 +81,10 @@ def test_demo_data_loads_once_however_often_it_runs(empty_app):
     ):
         assert certified.kind == OrganizationKind.SME
         assert certified.tech_sme_cert_no
+    assert all(equipment.keywords for equipment in db.session.scalars(select(Equipment)))
+    assert {item.name for item in db.session.scalars(search_catalogue(None, text="SEM"))} == {
+        "扫描电子显微镜"
+    }
     for output in (first.output, second.output):
         assert DEMO_PASSWORD in output
         for user in db.session.scalars(select(User)):
@@ -82,6 +92,37 @@ def test_demo_data_loads_once_however_often_it_runs(empty_app):
     # the logins work
     admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
     assert admin.check_password(DEMO_PASSWORD) and admin.is_active
+    assert_demo_answers_the_obvious_questions()
+
+
+def assert_demo_answers_the_obvious_questions():
+    """What a new user tries first: a weekday morning is free on most instruments (evenings
+    and weekends on all); the coal platform's inbox has bookings today, one ready to check in
+    now, and a request to decide (added once, however often the command runs); the claims of
+    earlier months are in every state."""
+    tuesday = next_weekday(1)
+    morning = search_catalogue(None, free=Interval(local(tuesday, 9), local(tuesday, 11)))
+    free_in_the_morning = db.session.scalars(morning).all()
+    assert len(free_in_the_morning) == 16
+    assert len({equipment.platform_id for equipment in free_in_the_morning}) == 4
+    saturday = search_catalogue(
+        None,
+        free=Interval(
+            local(tuesday, 9) + timedelta(days=4), local(tuesday, 12) + timedelta(days=4)
+        ),
+    )
+    assert len(db.session.scalars(saturday).all()) == 20
+
+    coal = db.session.scalar(select(User).where(User.email == "coal@lvliang.example"))
+    now = utcnow()
+    today = now.astimezone(SHANGHAI).date()
+    listed = db.session.scalars(booking_lists.inbox(coal, now)).all()
+    starting_today = [b for b in listed if b.start_at.astimezone(SHANGHAI).date() == today]
+    assert len(starting_today) == 4
+    assert {b.status for b in starting_today} == {BookingStatus.CONFIRMED}
+    assert any(usage.may_check_in(coal, booking, now) for booking in starting_today)
+    assert [b.status for b in listed].count(BookingStatus.PENDING) == 1
+    assert set(db.session.scalars(select(Claim.status))) == set(ClaimStatus)
 
 
 @pytest.fixture
@@ -160,7 +201,14 @@ def test_create_user_refuses_a_taken_e_mail(runner, make_user):
     make_user("finance", email="taken@test.example")
 
     result = runner.invoke(
-        args=["create-user", "TAKEN@test.example", "--role", "admin", "--password", "long-enough"]
+        args=[
+            "create-user",
+            "TAKEN@test.example",
+            "--role",
+            "admin",
+            "--password",
+            "long-enough-secret",
+        ]
     )
 
     assert result.exit_code != 0
@@ -191,7 +239,6 @@ def test_create_token_for_an_unknown_user_fails(runner, app):
 
 # --- daily jobs: auto-confirm, apply-rate-cards ---
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 USE_DAY = datetime.now(SHANGHAI).date() + timedelta(days=10)
 
 
@@ -332,3 +379,18 @@ def test_apply_rate_cards_lists_a_scheduled_version_once_it_is_in_force(
         equipment.billing_increment_minutes,
     ) == (Decimal("450.00"), Decimal("20.00"), 45, 15)
     assert runner.invoke(args=["apply-rate-cards"]).output.startswith("0 instrument(s)")
+
+
+def test_refresh_idle_spans_expands_the_coming_quarter(runner, make_equipment):
+    equipment = make_equipment()  # idle every day 08:00-20:00
+
+    result = runner.invoke(args=["refresh-idle-spans"])
+
+    assert result.exit_code == 0, result.output
+    period = idle_spans.coverage(db.session.connection())
+    assert period.end - period.start == timedelta(days=idle_spans.COVERAGE_DAYS)
+    spans = db.session.scalar(
+        select(func.count()).select_from(IdleSpan).where(IdleSpan.equipment_id == equipment.id)
+    )
+    assert spans == idle_spans.COVERAGE_DAYS
+    assert f"{spans} idle span(s)" in result.output

@@ -2,17 +2,19 @@
 made once per instance; SQLite connections set up for many readers and one writer."""
 
 import os
+import re
 import stat
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from equipment_share import create_app
+from equipment_share import PROJECT_ROOT, create_app
+from equipment_share.config import ENVIRONMENT_SETTINGS, ConfigError
 from equipment_share.database import SQLITE_BUSY_TIMEOUT_MS
 from equipment_share.extensions import db
 
-ENVIRONMENT = ("DATABASE_URL", "SECRET_KEY", "TIMEZONE")
+ENVIRONMENT = tuple(ENVIRONMENT_SETTINGS)
 
 
 @pytest.fixture
@@ -101,6 +103,101 @@ def test_environment_overrides_the_instance_config(instance, tmp_path, monkeypat
     assert app.config["BABEL_DEFAULT_TIMEZONE"] == "Europe/Berlin"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == database
     assert app.config["SECRET_KEY"] == "from-the-environment"
+
+
+# one case per documented setting: the environment variable as an operator writes it, and the
+# typed value the app then uses
+ENVIRONMENT_CASES = {
+    "DATABASE_URL": ("sqlite:////srv/equipment_share/data.sqlite3",) * 2,
+    "SECRET_KEY": ("s3cret from the environment",) * 2,
+    "TIMEZONE": ("Asia/Urumqi", "Asia/Urumqi"),
+    "UPLOAD_FOLDER": ("/srv/equipment_share/uploads",) * 2,
+    "MAX_PHOTO_BYTES": ("2097152", 2097152),
+    "MAX_REQUEST_BYTES": ("524288", 524288),
+    "USAGE_AUTO_CONFIRM_DAYS": ("14", 14),
+    "MAIL_SERVER": ("smtp.lvliang.example",) * 2,
+    "MAIL_PORT": ("587", 587),
+    "MAIL_USE_TLS": ("true", True),
+    "MAIL_USERNAME": ("notify@lvliang.example",) * 2,
+    "MAIL_PASSWORD": ("mail password",) * 2,
+    "MAIL_SENDER": ("仪器共享 <notify@lvliang.example>",) * 2,
+    "RATELIMIT_STORAGE_URI": ("redis://127.0.0.1:6379",) * 2,
+    "SESSION_IDLE_MINUTES": ("30", 30),
+    "TRUSTED_PROXIES": ("1", 1),
+    "SERVED_OVER_HTTPS": ("yes", True),
+    "SIGN_IN_RATE_LIMIT_PER_ADDRESS": ("100 per hour",) * 2,
+    "SIGN_IN_RATE_LIMIT_PER_ACCOUNT": ("5 per minute",) * 2,
+    "SIGN_IN_LOCK_AFTER": ("5", 5),
+    "API_RATE_LIMIT_PER_TOKEN": ("600 per minute; 10000 per day",) * 2,
+    "API_FAILED_TOKEN_LIMIT_PER_ADDRESS": ("10 per minute",) * 2,
+    "LOG_FORMAT": ("json", "json"),
+    "LOG_LEVEL": ("warning", "WARNING"),
+}
+
+
+def test_every_documented_setting_has_a_case():
+    assert set(ENVIRONMENT_CASES) == set(ENVIRONMENT_SETTINGS)
+
+
+def test_the_readme_documents_exactly_the_settings_read_from_the_environment():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    table_rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented = {
+        name for row in table_rows for name in re.findall(r"`([A-Z_]+)`", row.split("|")[1])
+    }
+    assert documented == set(ENVIRONMENT_SETTINGS)
+
+
+def test_every_setting_the_readme_names_anywhere_is_in_its_table(instance):
+    """A setting described in prose elsewhere (sign-in protection, say) is read from the
+    environment and listed with the others too."""
+    settings = create_app().config
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    named = {name for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", readme) if name in settings}
+    assert named <= set(ENVIRONMENT_SETTINGS)
+
+
+@pytest.mark.parametrize("name", ENVIRONMENT_CASES)
+def test_each_documented_setting_is_read_from_the_environment(instance, monkeypatch, name):
+    variable, expected = ENVIRONMENT_CASES[name]
+    monkeypatch.setenv(name, variable)
+
+    assert create_app().config[name] == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [("1", True), ("yes", True), ("ON", True), ("0", False), ("false", False), ("off", False)],
+)
+def test_switches_read_the_usual_words(instance, monkeypatch, variable, expected):
+    monkeypatch.setenv("MAIL_USE_TLS", variable)
+
+    assert create_app().config["MAIL_USE_TLS"] is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "variable"),
+    [
+        ("TIMEZONE", "Mars/Olympus_Mons"),
+        ("MAX_PHOTO_BYTES", "5MB"),
+        ("MAX_PHOTO_BYTES", "-1"),
+        ("USAGE_AUTO_CONFIRM_DAYS", "seven"),
+        ("USAGE_AUTO_CONFIRM_DAYS", "７"),
+        ("MAIL_PORT", "70000"),
+        ("MAIL_PORT", "smtp"),
+        ("MAIL_USE_TLS", "maybe"),
+        ("SIGN_IN_RATE_LIMIT_PER_ACCOUNT", "lots"),
+        ("SIGN_IN_LOCK_AFTER", "ten"),
+    ],
+)
+def test_a_setting_that_cannot_be_read_stops_the_app_naming_it(
+    instance, monkeypatch, name, variable
+):
+    monkeypatch.setenv(name, variable)
+
+    with pytest.raises(ConfigError, match=name):
+        create_app()
 
 
 def test_empty_environment_variables_are_ignored(instance, monkeypatch):

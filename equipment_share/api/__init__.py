@@ -8,21 +8,29 @@ from flask import Flask
 from flask_smorest import Api
 
 from equipment_share.api import (
+    adjustments,
     availability,
     bookings,
+    budgets,
     equipment,
     idle_windows,
     me,
+    metrics,
+    notifications,
     organizations,
+    period_locks,
+    platform_rewards,
     production_calendar,
     rate_cards,
     statements,
+    subsidy,
     usage,
     users,
 )
 from equipment_share.api.auth import BEARER_CHALLENGE
 from equipment_share.api.schemas import ErrorSchema
 from equipment_share.extensions import csrf
+from equipment_share.security import limit_api
 
 BLUEPRINTS = (
     me.blp,
@@ -36,8 +44,18 @@ BLUEPRINTS = (
     rate_cards.blp,
     statements.blp,
     usage.blp,
+    metrics.blp,
+    period_locks.blp,
+    subsidy.blp,
+    budgets.blp,
+    adjustments.blp,
+    platform_rewards.blp,
+    notifications.blp,
 )
 SECURITY_SCHEME = "bearerAuth"
+# once, at import: Flask-Limiter keeps a blueprint's limits by name, for every app
+for _blueprint in BLUEPRINTS:
+    limit_api(_blueprint)
 
 
 class JsonApi(Api):

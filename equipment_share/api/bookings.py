@@ -18,13 +18,13 @@ from equipment_share.domain.errors import N_, Message, ValidationFailed
 from equipment_share.domain.fields import REQUIRED
 from equipment_share.models import Booking, Role
 from equipment_share.services.access import require_role, visible_booking
+from equipment_share.services.booking_lists import visible_bookings_query
 from equipment_share.services.bookings import (
     approve,
     cancel,
     create_booking,
     mark_no_show,
     reject,
-    visible_bookings_query,
 )
 
 # "bookings" is the pages' blueprint; a Flask blueprint name (and OpenAPI tag) is unique.
@@ -56,7 +56,12 @@ def create(values):
     if missing:
         raise ValidationFailed(missing)
     return create_booking(
-        actor, values["equipment_id"], values["start"], values["end"], values.get("purpose", "")
+        actor,
+        values["equipment_id"],
+        values["start"],
+        values["end"],
+        values.get("purpose", ""),
+        purpose_category=values.get("purpose_category"),
     )
 
 

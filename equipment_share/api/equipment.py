@@ -15,10 +15,9 @@ from equipment_share.api.schemas import (
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.equipment import CATEGORIES
 from equipment_share.i18n import translate
-from equipment_share.models import Equipment, Organization, OrganizationStatus
 from equipment_share.services.access import owned_equipment, visible_equipment
-from equipment_share.services.availability import free_throughout, load_candidates
-from equipment_share.services.equipment import catalogue_query, create_equipment, update_equipment
+from equipment_share.services.catalogue import search_catalogue
+from equipment_share.services.equipment import create_equipment, update_equipment
 
 blp = ApiBlueprint("equipment", __name__, description="Instruments, their rates and booking rules.")
 
@@ -33,17 +32,14 @@ def catalogue(args):
     interval covering the whole window.
     """
     free_from, free_to = args.pop("free_from", None), args.pop("free_to", None)
-    query = catalogue_query(
+    query = search_catalogue(
         current_actor(),
         text=args.pop("q", None),
         category=args.pop("category", None),
         platform_id=args.pop("platform_id", None),
+        free=Interval(free_from, free_to) if free_from is not None else None,
     )
-    if free_from is None:
-        return paginate(query, args)
-    bookable = query.where(Equipment.active, Organization.status == OrganizationStatus.APPROVED)
-    free = free_throughout(load_candidates(bookable), Interval(free_from, free_to))
-    return paginate_list(free, args)
+    return paginate(query, args)
 
 
 @blp.route("/equipment", methods=["POST"])
@@ -64,7 +60,7 @@ def get(equipment_id):
 
 
 @blp.route(f"/equipment/<{ID}:equipment_id>", methods=["PATCH"])
-@blp.arguments(EquipmentUpdateSchema)
+@blp.arguments(EquipmentUpdateSchema, required=False)  # no body changes nothing
 @blp.response(200, EquipmentSchema)
 @blp.errors(403, 404, 422)
 def update(changes, equipment_id):

@@ -26,6 +26,16 @@ MAX_ID = 2**31 - 1
 # For routes: /equipment/<{ID}:equipment_id>; a larger id matches no route, so answers 404.
 ID_CONVERTER = f"int(min=1, max={MAX_ID})"
 CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+# Instants and dates the API reads: wider than any schedule or report, and far enough inside
+# datetime's own range (years 1 to 9999) that the services' arithmetic of days, weeks and
+# zones cannot overflow (from=0001-01-01T00:00:00Z answered 500 with an OverflowError).
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+EARLIEST = datetime.combine(EARLIEST_DAY, time(0), tzinfo=UTC)
+LATEST = datetime.combine(LATEST_DAY, time(23, 59, 59), tzinfo=UTC)
+OUT_OF_RANGE = Message(
+    N_("Only dates from %(first)d to %(last)d are accepted."),
+    {"first": EARLIEST_DAY.year, "last": LATEST_DAY.year},
+)
 
 
 def not_a_string(example: str) -> ma.ValidationError:
@@ -44,10 +54,30 @@ class Unreadable:
 
 
 class ApiSchema(ma.Schema):
-    """A request body or query: unknown fields refused, value problems reported together."""
+    """A request body or query: unknown fields refused, value problems reported together.
+
+    `required_fields` are documented as required (so a generated client sends them) but not
+    enforced here (partial loading): a missing one answers 422 validation_error from the
+    handler or the domain, after the access checks, so the answer to someone who may not act
+    stays 403 or 404 whatever the body holds.
+    """
 
     class Meta:
         unknown = ma.RAISE
+
+    required_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.required_fields:
+            self.fields[name].required = True
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        # the required fields are partial at load only: the document (apispec) still lists
+        # them, and the others keep their defaults
+        if partial is not True:
+            partial = (*(partial or ()), *self.required_fields)
+        return super().load(data, many=many, partial=partial, unknown=unknown)
 
     @ma.post_load
     def _refuse_bad_values(self, data: dict, **kwargs) -> dict:
@@ -159,13 +189,16 @@ class Instant(ma.fields.DateTime):
             raise not_a_string('"2026-12-01T09:00:00+08:00"')
         try:
             moment = datetime.fromisoformat(value.strip())
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=deployment_zone())
-            return moment.astimezone(UTC)
-        except (ValueError, OverflowError):
+        except ValueError:
             return Unreadable(
                 Message(N_("A date and time like 2026-12-01T09:00:00+08:00 is required."))
             )
+        if not EARLIEST_DAY <= moment.date() <= LATEST_DAY:
+            return Unreadable(OUT_OF_RANGE)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=deployment_zone())
+        moment = moment.astimezone(UTC)
+        return moment if EARLIEST <= moment <= LATEST else Unreadable(OUT_OF_RANGE)
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
@@ -180,9 +213,10 @@ class Day(ma.fields.Date):
         if not isinstance(value, str):
             raise not_a_string('"2026-12-01"')
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             return Unreadable(Message(N_("A date like 2026-12-01 is required.")))
+        return day if EARLIEST_DAY <= day <= LATEST_DAY else Unreadable(OUT_OF_RANGE)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else value.isoformat()

@@ -77,7 +77,7 @@ def get(organization_id):
 
 
 @blp.route(f"/organizations/<{ID}:organization_id>", methods=["PATCH"])
-@blp.arguments(OrganizationUpdateSchema)
+@blp.arguments(OrganizationUpdateSchema, required=False)  # no body changes nothing
 @blp.response(200, OrganizationSchema)
 @blp.errors(403, 404, 422)
 def update(changes, organization_id):

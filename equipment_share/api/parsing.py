@@ -10,16 +10,10 @@ from flask import Request
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from equipment_share.domain.errors import N_, DomainError
+from equipment_share.domain.errors import N_
+from equipment_share.request_text import InvalidRequest, read_json_body
 
-
-class InvalidRequest(DomainError):
-    """The request is not shaped as the API reads it: not JSON, or a field of the wrong type."""
-
-    code = "bad_request"
-
-    def __init__(self, message: str, fields: dict[str, str] | None = None):
-        super().__init__(message, details={"fields": fields} if fields else None)
+__all__ = ["ApiParser", "InvalidRequest", "flatten_messages"]
 
 
 def flatten_messages(messages, prefix: str = "") -> dict[str, str]:
@@ -56,7 +50,7 @@ class ApiParser(FlaskParser):
             if body:
                 raise InvalidRequest(N_("Send the body as JSON (Content-Type: application/json)."))
             return core.missing
-        data = core.parse_json(body)
+        data = read_json_body()
         if not isinstance(data, dict):
             raise InvalidRequest(N_("The body must be a JSON object."))
         return data

@@ -8,7 +8,8 @@ from equipment_share.api.auth import current_actor
 from equipment_share.api.blueprint import ApiBlueprint
 from equipment_share.api.fields import ID_CONVERTER as ID
 from equipment_share.api.fields import OutputSchema
-from equipment_share.domain.calendars import MAX_CALENDAR_BYTES
+from equipment_share.body_limits import body_limit, upload_limit
+from equipment_share.domain.calendar_import import MAX_CALENDAR_BYTES
 from equipment_share.services.access import owned_equipment
 from equipment_share.services.calendars import import_production_calendar
 
@@ -31,6 +32,7 @@ class ProductionImportSchema(OutputSchema):
 
 
 @blp.route(f"/equipment/<{ID}:equipment_id>/production-calendar", methods=["POST"])
+@body_limit(upload_limit(MAX_CALENDAR_BYTES))
 @blp.response(200, ProductionImportSchema)
 @blp.errors(403, 404, 413, 422)
 def upload(equipment_id):
@@ -47,7 +49,7 @@ def upload(equipment_id):
     equipment = owned_equipment(actor, equipment_id)
     if (request.content_length or 0) > MAX_CALENDAR_BYTES:
         raise RequestEntityTooLarge()
-    data = request.stream.read(MAX_CALENDAR_BYTES + 1)
+    data = request.get_data(cache=True)  # read (and checked for NUL) by request_text already
     result = import_production_calendar(actor, equipment, data)
     return {
         "runs": result.runs,

@@ -1,7 +1,7 @@
 """What the API reads and writes. Input schemas check JSON types only (see fields.py); the rules
 on values live in equipment_share.domain and answer 422 from the services."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import marshmallow as ma
 
@@ -17,13 +17,16 @@ from equipment_share.api.fields import (
     WholeNumber,
 )
 from equipment_share.api.pagination import PaginationArgs, page_schema
-from equipment_share.domain.bookings import BookingStatus
+from equipment_share.domain.bookings import PURPOSE_CATEGORIES, BookingStatus
 from equipment_share.domain.equipment import CATEGORIES
-from equipment_share.domain.errors import N_, Message
+from equipment_share.domain.errors import N_, Message, ValidationFailed
 from equipment_share.domain.fees import CHARGE_KINDS, LINE_KINDS
+from equipment_share.domain.fields import check_interval
+from equipment_share.domain.organizations import FIXED_KIND
 from equipment_share.domain.usage import UsageKind, UsageStatus
 from equipment_share.errors import STATUS_FOR_CODE
 from equipment_share.models import IdleWindowKind, OrganizationKind, OrganizationStatus, Role
+from equipment_share.services.catalogue import FREE_SEARCH_MAX_DAYS
 
 ROLES = [role.value for role in Role]
 ORGANIZATION_KINDS = [kind.value for kind in OrganizationKind]
@@ -32,8 +35,6 @@ WINDOW_KINDS = [kind.value for kind in IdleWindowKind]
 BOOKING_STATUSES = [status.value for status in BookingStatus]
 USAGE_STATUSES = [status.value for status in UsageStatus]
 USAGE_KINDS = [kind.value for kind in UsageKind]
-# Longest window a free_from/free_to catalogue search may ask about.
-FREE_SEARCH_MAX_DAYS = 14
 
 
 def window_problems(
@@ -42,13 +43,8 @@ def window_problems(
     """A time window's problems, on the end's field: not after the start, or too long."""
     if start is None or end is None:
         return {}
-    if end <= start:
-        return {names[1]: Message(N_("The end must be after the start."))}
-    if max_days is not None and end - start > timedelta(days=max_days):
-        return {
-            names[1]: Message(N_("The window may span at most %(days)d days."), {"days": max_days})
-        }
-    return {}
+    problem = check_interval(start, end, max_days=max_days)
+    return {names[1]: problem} if problem is not None else {}
 
 
 def one_of(values, description: str = "") -> dict:
@@ -94,7 +90,6 @@ class MeSchema(OutputSchema):
 class OrganizationFieldsSchema(ApiSchema):
     name = ma.fields.String(metadata={"description": "Required when creating; unique."})
     name_en = ma.fields.String()
-    kind = ma.fields.String(metadata=one_of(ORGANIZATION_KINDS, "Required when creating."))
     uscc = ma.fields.String(
         metadata={
             "description": "Unified Social Credit Code: 18 characters with a check character; "
@@ -112,15 +107,26 @@ class OrganizationFieldsSchema(ApiSchema):
 
 
 class OrganizationCreateSchema(OrganizationFieldsSchema):
-    pass
+    required_fields = ("name", "kind", "uscc")
+
+    kind = ma.fields.String(metadata=one_of(ORGANIZATION_KINDS, "Required."))
 
 
 class OrganizationUpdateSchema(OrganizationFieldsSchema):
+    """No `kind`: it is fixed when the organisation is made (a platform's users are platform
+    users); sending it answers 422, not the 400 of an unknown field."""
+
     related_organization_ids = ma.fields.List(
         RecordId(),
         metadata={"description": "Related parties; replaces the list; links are symmetric."},
     )
     status = ma.fields.String(metadata=one_of(ORGANIZATION_STATUSES))
+
+    @ma.pre_load
+    def _refuse_kind(self, data, **kwargs):
+        if isinstance(data, dict) and "kind" in data:
+            raise ValidationFailed({"kind": FIXED_KIND})
+        return data
 
 
 class OrganizationSchema(OutputSchema):
@@ -144,6 +150,8 @@ class OrganizationSchema(OutputSchema):
 
 
 class UserCreateSchema(ApiSchema):
+    required_fields = ("email", "password", "role")
+
     email = ma.fields.String(metadata={"description": "Required; unique."})
     password = ma.fields.String(load_only=True, metadata={"description": "8 to 200 characters."})
     role = ma.fields.String(metadata=one_of(ROLES, "Required."))
@@ -152,6 +160,18 @@ class UserCreateSchema(ApiSchema):
         metadata={"description": "A platform user needs a platform, an SME user an SME."},
     )
     name = ma.fields.String()
+
+
+class UserUpdateSchema(ApiSchema):
+    name = ma.fields.String()
+    role = ma.fields.String(metadata=one_of(ROLES))
+    organization_id = RecordId(
+        allow_none=True,
+        metadata={"description": "A platform user needs a platform, an SME user an SME."},
+    )
+    active = StrictBoolean(
+        metadata={"description": "false: the user's sessions and tokens stop working at once."}
+    )
 
 
 class UserSchema(OutputSchema):
@@ -196,10 +216,23 @@ class EquipmentFieldsSchema(ApiSchema):
     cancellation_deadline_hours = WholeNumber()
     requires_approval = StrictBoolean()
     active = StrictBoolean()
+    original_value = Money(
+        allow_none=True,
+        metadata={"description": "原值, for the sharing evaluation; null when unknown."},
+    )
+    purchase_year = WholeNumber(allow_none=True, metadata={"description": "Null when unknown."})
+    keywords = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "Aliases and abbreviations the catalogue search (`q`) also matches, "
+            'e.g. ["SEM", "扫描电镜"]; replaces the list. At most 20, each at most 50 '
+            "characters, without commas, semicolons or line breaks.",
+        },
+    )
 
 
 class EquipmentCreateSchema(EquipmentFieldsSchema):
-    pass
+    required_fields = ("name", "category", "hourly_rate")
 
 
 class EquipmentUpdateSchema(EquipmentFieldsSchema):
@@ -229,6 +262,9 @@ class EquipmentSchema(OutputSchema):
     cancellation_deadline_hours = ma.fields.Integer()
     requires_approval = ma.fields.Boolean()
     active = ma.fields.Boolean()
+    original_value = Money(allow_none=True)
+    purchase_year = ma.fields.Integer(allow_none=True)
+    keywords = ma.fields.List(ma.fields.String())
     photo_url = ma.fields.Method(
         "photo_path",
         metadata={"type": ["string", "null"], "description": "The photo's URL path, or null."},
@@ -242,7 +278,9 @@ class EquipmentSchema(OutputSchema):
 
 
 class CatalogueArgs(PaginationArgs):
-    q = ma.fields.String(metadata={"description": "Text in the name, model, description or place."})
+    q = ma.fields.String(
+        metadata={"description": "Text in the name, model, description, place or keywords."}
+    )
     category = ma.fields.String(metadata=one_of(CATEGORIES))
     platform_id = RecordId(strict=False)
     free_from = Instant(
@@ -259,6 +297,9 @@ class CatalogueArgs(PaginationArgs):
         if len(given) == 1:
             (missing,) = {"free_from", "free_to"} - given
             problems[missing] = Message(N_("Give free_from and free_to together, or neither."))
+        if "category" in data and data["category"] not in CATEGORIES:
+            # an unknown category finds nothing: say so rather than answer an empty page
+            problems["category"] = Message(N_("Choose one of the categories."))
         return problems | window_problems(
             data.get("free_from"),
             data.get("free_to"),
@@ -275,7 +316,7 @@ class CategorySchema(OutputSchema):
 # --- idle windows ---------------------------------------------------------------------------
 
 ONE_OFF_FIELDS = ("start", "end")
-WEEKLY_FIELDS = ("weekdays", "start_time", "end_time", "valid_from", "valid_to")
+WEEKLY_FIELDS = ("weekdays", "start_time", "end_time", "overnight", "valid_from", "valid_to")
 
 
 class IdleWindowCreateSchema(ApiSchema):
@@ -289,7 +330,16 @@ class IdleWindowCreateSchema(ApiSchema):
         WholeNumber(), metadata={"description": "0 = Monday … 6 = Sunday.", "example": [0, 2, 4]}
     )
     start_time = ClockTime(metadata={"description": "Local time of the instrument's zone."})
-    end_time = ClockTime(metadata={"description": "At or before start_time: ends the next day."})
+    end_time = ClockTime(
+        metadata={"description": "Before start_time (with `overnight`): ends the next day."}
+    )
+    overnight = ma.fields.Boolean(
+        metadata={
+            "description": "true: the window runs past midnight, its end_time before its "
+            "start_time; false: it does not, and an end_time before start_time is refused "
+            "(422). Left out: an end_time before start_time means the next day."
+        }
+    )
     valid_from = Day(allow_none=True)
     valid_to = Day(allow_none=True)
 
@@ -305,6 +355,7 @@ class IdleWindowSchema(OutputSchema):
     weekdays = ma.fields.List(ma.fields.Integer(), attribute="weekday_numbers")
     start_time = ClockTime()
     end_time = ClockTime()
+    overnight = ma.fields.Boolean(metadata={"description": "Ends the next day."})
     valid_from = Day(allow_none=True)
     valid_to = Day(allow_none=True)
     start = Instant(attribute="start_at")
@@ -353,13 +404,23 @@ class AvailabilitySchema(OutputSchema):
 
 
 class BookingCreateSchema(ApiSchema):
+    required_fields = ("equipment_id", "start", "end")
+
     equipment_id = RecordId(metadata={"description": "Required."})
     start = Instant(metadata={"description": "Required; on the instrument's slot grid."})
     end = Instant(metadata={"description": "Required; after start."})
     purpose = ma.fields.String(metadata={"description": "What the instrument is used for."})
+    purpose_category = ma.fields.String(
+        metadata=one_of(
+            PURPOSE_CATEGORIES,
+            "What kind of use (default research); subsidy policies may restrict it.",
+        )
+    )
 
 
 class ReasonSchema(ApiSchema):
+    required_fields = ("reason",)
+
     reason = ma.fields.String(metadata={"description": "Required; told to the other party."})
 
 
@@ -391,6 +452,7 @@ class BookingSchema(OutputSchema):
     status = ma.fields.String(metadata=one_of(BOOKING_STATUSES))
     estimated_fee = Money()
     purpose = ma.fields.String()
+    purpose_category = ma.fields.String(metadata=one_of(PURPOSE_CATEGORIES))
     hourly_rate = Money(metadata={"description": "The rate card frozen when booked."})
     setup_fee = Money()
     late_cancellation = ma.fields.Boolean()
@@ -432,6 +494,8 @@ class Quantity(ma.fields.Field):
 
 
 class UsageItemSchema(ApiSchema):
+    required_fields = ("code", "quantity")
+
     code = ma.fields.String(metadata={"description": "An item code of the frozen rate card."})
     quantity = Quantity(metadata={"description": "At least 0, at most three decimals."})
 
@@ -441,6 +505,8 @@ def usage_items(description: str) -> ma.fields.List:
 
 
 class UsageRecordCreateSchema(ApiSchema):
+    required_fields = ("actual_start", "actual_end")
+
     actual_start = Instant(
         metadata={"description": "Required; within the booked time (at most an hour early)."}
     )
@@ -455,6 +521,8 @@ class UsageCheckOutSchema(ApiSchema):
 
 
 class UsageCorrectionSchema(ApiSchema):
+    required_fields = ("actual_start", "actual_end", "reason")
+
     actual_start = Instant(metadata={"description": "Required."})
     actual_end = Instant(metadata={"description": "Required."})
     reason = ma.fields.String(metadata={"description": "Required; told to the SME."})
@@ -536,6 +604,8 @@ class UsageRecordSchema(OutputSchema):
 
 
 class RateWindowInputSchema(ApiSchema):
+    required_fields = ("start", "end", "hourly_rate")
+
     weekdays = ma.fields.List(
         WholeNumber(),
         allow_none=True,
@@ -552,17 +622,28 @@ class RateWindowInputSchema(ApiSchema):
 
 
 class RateCardItemInputSchema(ApiSchema):
+    required_fields = ("code", "label", "unit_price")
+
     code = ma.fields.String(metadata={"description": "Letters, digits, '.', '_', '-'."})
     label = ma.fields.String()
     unit_price = Money()
 
 
 class ChargeInputSchema(ApiSchema):
+    required_fields = ("kind", "value")
+
     kind = ma.fields.String(metadata=one_of(sorted(CHARGE_KINDS)))
     value = Money(metadata={"description": "An amount, or a percentage of the estimated fee."})
 
 
 class RateCardCreateSchema(ApiSchema):
+    required_fields = (
+        "hourly_rate",
+        "setup_fee",
+        "min_charge_minutes",
+        "billing_increment_minutes",
+    )
+
     effective_from = Day(
         metadata={"description": "Local midnight of this day; today or omitted: at once."}
     )

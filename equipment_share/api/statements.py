@@ -48,6 +48,8 @@ class PeriodBound(ma.fields.String):
 
 
 class StatementArgs(ApiSchema):
+    required_fields = ("organization_id", "from_", "to")
+
     organization_id = RecordId(
         strict=False, metadata={"description": "Required: the SME or platform."}
     )

@@ -70,7 +70,7 @@ def check_in_booking(booking_id):
 
 
 @blp.route(f"/usage/<{ID}:usage_id>/check-out", methods=["POST"])
-@blp.arguments(UsageCheckOutSchema)
+@blp.arguments(UsageCheckOutSchema, required=False)  # no body: no items, no note
 @blp.response(200, UsageRecordSchema)
 @blp.errors(403, 404, 409, 422)
 def check_out_record(values, usage_id):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from equipment_share.domain.availability import Interval
-from equipment_share.domain.errors import N_, InvalidState, RuleViolation
+from equipment_share.domain.errors import N_, InvalidState, Message, RuleViolation, ValidationFailed
 
 
 class BookingStatus(enum.StrEnum):
@@ -16,6 +16,35 @@ class BookingStatus(enum.StrEnum):
     REJECTED = "rejected"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+
+
+class PurposeCategory(enum.StrEnum):
+    """What the SME books the instrument for; subsidy policies may count only some of them."""
+
+    RESEARCH = "research"
+    PRODUCT_TESTING = "product_testing"
+    CERTIFICATION = "certification"
+    TRAINING = "training"
+    OTHER = "other"
+
+
+PURPOSE_CATEGORIES = [category.value for category in PurposeCategory]
+
+
+def parse_purpose_category(value: str | None) -> PurposeCategory:
+    """The booking's purpose category from its wire value; none given means research."""
+    if value is None or value == "":
+        return PurposeCategory.RESEARCH
+    try:
+        return PurposeCategory(value)
+    except ValueError:
+        raise ValidationFailed(
+            {
+                "purpose_category": Message(
+                    N_("Choose one of: %(choices)s."), {"choices": ", ".join(PURPOSE_CATEGORIES)}
+                )
+            }
+        ) from None
 
 
 # Active bookings hold their slot; no two of one instrument may overlap.
@@ -43,14 +72,33 @@ TRANSITIONS: dict[BookingAction, tuple[frozenset[BookingStatus], BookingStatus]]
 }
 
 
+# Words for messages (translated where they are shown, like the pages' labels): a message
+# never shows a reader the raw code.
+STATUS_WORDS = {
+    BookingStatus.PENDING: N_("pending approval"),
+    BookingStatus.CONFIRMED: N_("confirmed"),
+    BookingStatus.COMPLETED: N_("completed"),
+    BookingStatus.REJECTED: N_("rejected"),
+    BookingStatus.CANCELLED: N_("cancelled"),
+    BookingStatus.NO_SHOW: N_("no-show"),
+}
+ACTION_WORDS = {
+    BookingAction.APPROVE: N_("approve"),
+    BookingAction.REJECT: N_("reject"),
+    BookingAction.CANCEL: N_("cancel"),
+    BookingAction.NO_SHOW: N_("mark as no-show"),
+    BookingAction.COMPLETE: N_("complete"),
+}
+
+
 def next_status(current: BookingStatus, action: BookingAction) -> BookingStatus:
     allowed_from, target = TRANSITIONS[action]
     if current not in allowed_from:
         raise InvalidState(
-            N_("A %(status)s booking cannot be changed that way (%(action)s)."),
+            N_("The booking is %(status)s: it cannot be changed that way (%(action)s)."),
             details={"status": current.value, "action": action.value},
-            status=current.value,
-            action=action.value,
+            status=Message(STATUS_WORDS[current]),
+            action=Message(ACTION_WORDS[action]),
         )
     return target
 

@@ -68,3 +68,11 @@ class OutsideIdleWindow(DomainError):
 
 class RuleViolation(DomainError):
     code = "rule_violation"
+
+
+class PeriodLocked(DomainError):
+    code = "period_locked"
+
+
+class AlreadyClaimed(DomainError):
+    code = "already_claimed"

@@ -7,6 +7,8 @@ from equipment_share.domain.errors import N_, Message, ValidationFailed
 from equipment_share.domain.fields import check_text, collect
 
 KINDS = ("platform", "sme")
+# A platform's users are platform users and an SME's profile is private: the kind never changes.
+FIXED_KIND = Message(N_("The kind of an organisation cannot change once it is made."))
 TEXT_LIMITS = {
     "name": 200,
     "name_en": 200,

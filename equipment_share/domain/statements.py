@@ -18,6 +18,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from equipment_share.domain.errors import N_, Message, ValidationFailed
+from equipment_share.domain.fields import check_interval
 from equipment_share.domain.usage import UsageKind, UsageStatus
 
 ZERO = Decimal("0.00")
@@ -193,14 +194,9 @@ def period_of_days(first_day: date, last_day: date, zone: ZoneInfo) -> Period:
 
 def check_period(start: datetime, end: datetime) -> Period:
     """A statement period: the end after the start, and at most MAX_PERIOD_DAYS long."""
-    if end <= start:
-        raise ValidationFailed({"to": Message(N_("The end must be after the start."))})
-    if end - start > timedelta(days=MAX_PERIOD_DAYS):
-        raise ValidationFailed(
-            {
-                "to": Message(
-                    N_("A statement covers at most %(days)d days."), {"days": MAX_PERIOD_DAYS}
-                )
-            }
-        )
+    too_long = N_("A statement covers at most %(days)d days.")
+    if (
+        problem := check_interval(start, end, max_days=MAX_PERIOD_DAYS, too_long=too_long)
+    ) is not None:
+        raise ValidationFailed({"to": problem})
     return Period(start.astimezone(UTC), end.astimezone(UTC))

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.errors import N_, InvalidState, Message, ValidationFailed
 from equipment_share.domain.fees import FeeLine, FeeStatement, ItemLine, RateCard
+from equipment_share.domain.fields import check_interval
 
 
 class UsageStatus(enum.StrEnum):
@@ -39,7 +40,8 @@ class UsageAction(enum.StrEnum):
 OPEN_FOR_CHANGE = frozenset({UsageStatus.RECORDED, UsageStatus.DISPUTED})
 TRANSITIONS: dict[UsageAction, tuple[frozenset[UsageStatus], UsageStatus]] = {
     UsageAction.CHECK_OUT: (frozenset({UsageStatus.IN_PROGRESS}), UsageStatus.RECORDED),
-    UsageAction.CONFIRM: (OPEN_FOR_CHANGE, UsageStatus.CONFIRMED),
+    # a disputed record waits for the platform's correction (or waiver), then is confirmed
+    UsageAction.CONFIRM: (frozenset({UsageStatus.RECORDED}), UsageStatus.CONFIRMED),
     UsageAction.DISPUTE: (frozenset({UsageStatus.RECORDED}), UsageStatus.DISPUTED),
     UsageAction.CORRECT: (OPEN_FOR_CHANGE, UsageStatus.RECORDED),
     UsageAction.WAIVE: (OPEN_FOR_CHANGE, UsageStatus.RECORDED),
@@ -85,8 +87,8 @@ def check_actual_times(
         errors["actual_start"] = Message(
             N_("Use must start within the booked time (at most an hour early).")
         )
-    if actual_end <= actual_start:
-        errors["actual_end"] = Message(N_("The end must be after the start."))
+    if (problem := check_interval(actual_start, actual_end)) is not None:
+        errors["actual_end"] = problem
     elif actual_end > now + CLOCK_TOLERANCE:
         errors["actual_end"] = Message(N_("Use cannot be recorded for the future."))
     if errors:

@@ -1,8 +1,11 @@
-"""A week of an instrument as a grid of slots: rows are times of day, columns are days.
+"""A week of an instrument as intervals: seven day columns with free and busy blocks on a time axis.
 
-Pure: the caller passes the week's idle, free and busy intervals (UTC) and the booking rules;
-every cell comes back free (bookable now), busy (taken by a booking, production or maintenance)
-or closed (not offered, in the past, too soon or too far ahead), so a page only renders it.
+Pure: the caller passes the week's idle time and free intervals (UTC), what occupies the
+instrument (as the viewer may see it: `Occupancy`) and the booking rules. What comes back is
+ready to render: per block its day column, its rows on a 5-minute axis (so CSS classes place
+it, never an inline style), its local wall times and, for a free block, the first start that
+can be booked. Time that is neither free nor busy (not offered, past, too soon, too far ahead)
+is closed: the page's background.
 """
 
 from __future__ import annotations
@@ -17,38 +20,93 @@ from equipment_share.domain.bookings import BookingRules
 
 MINUTES_PER_DAY = 24 * 60
 DAYS_PER_WEEK = 7
-# Rows shown when the instrument has no idle time at all that week.
+# One row of the time axis: blocks start and end on it (rounded to the nearest row).
+ROW_MINUTES = 5
+ROWS_PER_DAY = MINUTES_PER_DAY // ROW_MINUTES
+# Hours shown when the instrument has no idle time at all that week.
 FALLBACK_HOURS = (time(8), time(20))
 
 
-class CellState(enum.StrEnum):
+class BlockState(enum.StrEnum):
     FREE = "free"
     BUSY = "busy"
-    CLOSED = "closed"
+
+
+class BusyKind(enum.StrEnum):
+    """Why time is taken, as far as the viewer may know it."""
+
+    BUSY = "busy"  # taken, reason not shown
+    BOOKING = "booking"
+    MAINTENANCE = "maintenance"
+    PRODUCTION = "production"
+
+
+# Where two occupancies overlap, the block shows the one listed first.
+_PRECEDENCE = {
+    BusyKind.BOOKING: 0,
+    BusyKind.MAINTENANCE: 1,
+    BusyKind.PRODUCTION: 2,
+    BusyKind.BUSY: 3,
+}
 
 
 @dataclass(frozen=True)
-class Cell:
-    start: datetime
+class Occupancy:
+    """One thing that takes an instrument's time, with only what the viewer may see of it."""
+
+    interval: Interval
+    kind: BusyKind = BusyKind.BUSY
+    mine: bool = False  # a booking of the viewer's own enterprise
+    status: str | None = None  # the booking's status, for its enterprise and the platform
+    who: str | None = None  # the booking enterprise's name, for the platform only
+    booking_id: int | None = None  # linked for those who may open the booking
+
+    @property
+    def shown_as(self) -> tuple:
+        """What a block shows: pieces that show the same thing and touch are one block."""
+        return (self.kind, self.mine, self.status, self.who, self.booking_id)
+
+
+@dataclass(frozen=True)
+class Block:
+    day: int  # column, 0 = Monday
+    start: datetime  # UTC
     end: datetime
-    state: CellState
+    state: BlockState
+    row: int  # first row of the time axis, from 1
+    span: int  # rows covered, at least 1
+    start_label: str  # local wall time, HH:MM
+    end_label: str  # 24:00 at the end of the day
+    occupancy: Occupancy | None = None  # busy blocks: what takes the time
 
     @property
     def is_free(self) -> bool:
-        return self.state == CellState.FREE
+        return self.state == BlockState.FREE
+
+    @property
+    def place(self) -> str:
+        """The classes that put the block on the grid (static/css/week-grid.css)."""
+        return f"d-{self.day} r-{self.row} s-{self.span}"
+
+    @property
+    def times(self) -> str:
+        return f"{self.start_label}–{self.end_label}"
 
 
 @dataclass(frozen=True)
-class Row:
-    time: time
-    cells: tuple[Cell, ...]
+class HourMark:
+    row: int
+    label: str
 
 
 @dataclass(frozen=True)
 class WeekGrid:
     monday: date
     days: tuple[date, ...]
-    rows: tuple[Row, ...]
+    blocks: tuple[Block, ...]  # by day, then by start
+    hours: tuple[HourMark, ...]
+    rows: int  # rows of the time axis shown
+    first_minute: int  # local minute of day of row 1
 
     @property
     def previous_monday(self) -> date:
@@ -60,7 +118,10 @@ class WeekGrid:
 
     @property
     def has_free(self) -> bool:
-        return any(cell.is_free for row in self.rows for cell in row.cells)
+        return any(block.is_free for block in self.blocks)
+
+    def day_blocks(self, day: int) -> list[Block]:
+        return [block for block in self.blocks if block.day == day]
 
 
 def monday_of(day: date) -> date:
@@ -93,58 +154,135 @@ def build_week_grid(
     *,
     idle: list[Interval],
     free: list[Interval],
-    busy: list[Interval],
+    busy: list[Occupancy],
     now: datetime,
     open_for_booking: bool = True,
 ) -> WeekGrid:
-    """The week starting on `monday`, in the rules' time zone, one row per slot.
+    """The week starting on `monday`, in the rules' time zone, as blocks.
 
-    Rows span the hours of the week that have idle time (whole hours, on the slot grid), or
-    FALLBACK_HOURS when there is none. A cell is free when it lies inside one free interval
-    and between the lead time and the booking horizon; busy when it overlaps both idle time
-    and a busy interval; closed otherwise. Cells that have begun are closed, busy or not.
+    Free blocks: the free intervals between now plus the lead time and the booking horizon,
+    cut to whole slots of the slot grid (at least one). Busy blocks: idle time taken by an
+    occupancy, from now on; where occupancies overlap, a booking shows before maintenance
+    before production. The rows span the idle hours of the week (whole hours), or
+    FALLBACK_HOURS when there are none.
     """
     tz = ZoneInfo(rules.timezone)
     days = tuple(monday + timedelta(days=offset) for offset in range(DAYS_PER_WEEK))
-    first_minute, last_minute = _row_span(idle, tz, rules.slot_minutes)
-    free, busy, idle = merge(free), merge(busy), merge(idle)
-    open_from = now + timedelta(hours=rules.lead_time_hours)
-    open_until = now + timedelta(days=rules.horizon_days)
+    midnights = [local_instant(monday, 0, tz)] + [
+        local_instant(day + timedelta(days=1), 0, tz) for day in days
+    ]
+    first_minute, last_minute = _row_span(idle, tz)
+    slot = rules.slot_minutes
 
-    def state(cell: Interval) -> CellState:
-        if cell.start < now:
-            return CellState.CLOSED
-        if _overlaps_any(cell, busy) and _overlaps_any(cell, idle):
-            return CellState.BUSY
-        if (
-            open_for_booking
-            and open_from <= cell.start
-            and cell.end <= open_until
-            and any(interval.contains(cell) for interval in free)
-        ):
-            return CellState.FREE
-        return CellState.CLOSED
+    pieces: list[tuple[Interval, Occupancy | None]] = []
+    if open_for_booking:
+        open_from = max(now + timedelta(hours=rules.lead_time_hours), midnights[0])
+        open_until = min(now + timedelta(days=rules.horizon_days), midnights[-1])
+        if open_from < open_until:
+            bookable = Interval(open_from, open_until)
+            for interval in merge(free):
+                start = _slot_ceil(max(interval.start, bookable.start), tz, slot)
+                end = _slot_floor(min(interval.end, bookable.end), tz, slot)
+                if start < end:
+                    pieces.append((Interval(start, end), None))
+    if busy and now < midnights[-1]:
+        seen = Interval(max(now, midnights[0]), midnights[-1])
+        pieces.extend(_busy_pieces(busy, merge(idle), seen))
 
-    rows = []
-    for minute in range(first_minute, last_minute, rules.slot_minutes):
-        cells = []
-        for day in days:
-            start = local_instant(day, minute, tz)
-            end = local_instant(day, minute + rules.slot_minutes, tz)
-            # A wall time skipped by a daylight-saving change leaves nothing to book.
-            cell_state = state(Interval(start, end)) if start < end else CellState.CLOSED
-            cells.append(Cell(start, end, cell_state))
-        rows.append(Row(time(minute // 60, minute % 60), tuple(cells)))
-    return WeekGrid(monday, days, tuple(rows))
+    blocks = []
+    for interval, occupancy in pieces:
+        for index in range(DAYS_PER_WEEK):
+            day_start, day_end = midnights[index], midnights[index + 1]
+            start, end = max(interval.start, day_start), min(interval.end, day_end)
+            if start >= end:
+                continue
+            start_minute = _minutes_between(day_start, start)
+            end_minute = _minutes_between(day_start, end)
+            row = max(round((start_minute - first_minute) / ROW_MINUTES), 0) + 1
+            last_row = min(round((end_minute - first_minute) / ROW_MINUTES), ROWS_PER_DAY)
+            blocks.append(
+                Block(
+                    day=index,
+                    start=start,
+                    end=end,
+                    state=BlockState.FREE if occupancy is None else BlockState.BUSY,
+                    row=row,
+                    span=max(last_row - row + 1, 1),
+                    start_label=_wall_time(start, tz),
+                    end_label="24:00" if end == day_end else _wall_time(end, tz),
+                    occupancy=occupancy,
+                )
+            )
+    blocks.sort(key=lambda block: (block.day, block.start))
+    hours = tuple(
+        HourMark((minute - first_minute) // ROW_MINUTES + 1, f"{minute // 60:02d}:00")
+        for minute in range(first_minute, last_minute, 60)
+    )
+    return WeekGrid(
+        monday=monday,
+        days=days,
+        blocks=tuple(blocks),
+        hours=hours,
+        rows=(last_minute - first_minute) // ROW_MINUTES,
+        first_minute=first_minute,
+    )
 
 
-def _overlaps_any(cell: Interval, intervals: list[Interval]) -> bool:
-    return any(cell.overlaps(interval) for interval in intervals)
+def _busy_pieces(
+    busy: list[Occupancy], idle: list[Interval], seen: Interval
+) -> list[tuple[Interval, Occupancy]]:
+    """Idle time inside `seen` taken by an occupancy, cut into pieces that do not overlap:
+    each piece shows the occupancy of highest precedence; touching pieces that show the same
+    are joined."""
+    clipped = []
+    for occupancy in busy:
+        for window in idle:
+            start = max(occupancy.interval.start, window.start, seen.start)
+            end = min(occupancy.interval.end, window.end, seen.end)
+            if start < end:
+                clipped.append((start, end, occupancy))
+    if not clipped:
+        return []
+    bounds = sorted({instant for start, end, _ in clipped for instant in (start, end)})
+    pieces: list[tuple[Interval, Occupancy]] = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        covering = [o for s, e, o in clipped if s <= start and end <= e]
+        if not covering:
+            continue
+        shown = min(covering, key=lambda o: (_PRECEDENCE[o.kind], not o.mine))
+        if pieces and pieces[-1][0].end == start and pieces[-1][1].shown_as == shown.shown_as:
+            pieces[-1] = (Interval(pieces[-1][0].start, end), pieces[-1][1])
+        else:
+            pieces.append((Interval(start, end), shown))
+    return pieces
 
 
-def _row_span(idle: list[Interval], tz: ZoneInfo, slot_minutes: int) -> tuple[int, int]:
-    """First and last minute of the day (local) to show: idle hours widened to whole hours,
-    then to the slot grid, which counts from local midnight."""
+def _minutes_between(earlier: datetime, later: datetime) -> int:
+    return int((later - earlier).total_seconds() // 60)
+
+
+def _wall_time(instant: datetime, tz: ZoneInfo) -> str:
+    local = instant.astimezone(tz)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
+def _slot_floor(instant: datetime, tz: ZoneInfo, slot: int) -> datetime:
+    """The latest start of a slot at or before the instant (the grid counts from local midnight)."""
+    local = instant.astimezone(tz)
+    minute = local.hour * 60 + local.minute
+    return local_instant(local.date(), minute // slot * slot, tz)
+
+
+def _slot_ceil(instant: datetime, tz: ZoneInfo, slot: int) -> datetime:
+    floor = _slot_floor(instant, tz, slot)
+    if floor >= instant:
+        return floor
+    local = floor.astimezone(tz)
+    return local_instant(local.date(), local.hour * 60 + local.minute + slot, tz)
+
+
+def _row_span(idle: list[Interval], tz: ZoneInfo) -> tuple[int, int]:
+    """First and last minute of the day (local) to show: the idle hours, widened to whole hours."""
     first, last = MINUTES_PER_DAY, 0
     for interval in idle:
         start = interval.start.astimezone(tz)
@@ -152,12 +290,8 @@ def _row_span(idle: list[Interval], tz: ZoneInfo, slot_minutes: int) -> tuple[in
         start_minute = start.hour * 60 + start.minute
         end_minute = (end.date() - start.date()).days * MINUTES_PER_DAY + end.hour * 60 + end.minute
         if end_minute > MINUTES_PER_DAY:  # runs past midnight: both ends of the day are idle
-            first, last = 0, MINUTES_PER_DAY
-            break
+            return 0, MINUTES_PER_DAY
         first, last = min(first, start_minute), max(last, end_minute)
     if first >= last:
         first, last = (hour.hour * 60 for hour in FALLBACK_HOURS)
-    first = first // 60 * 60 // slot_minutes * slot_minutes
-    last = min(-(-last // 60) * 60, MINUTES_PER_DAY)
-    last = -(-last // slot_minutes) * slot_minutes
-    return first, last
+    return first // 60 * 60, min(-(-last // 60) * 60, MINUTES_PER_DAY)

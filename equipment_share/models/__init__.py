@@ -1,10 +1,21 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
 from equipment_share.models.audit import AuditEntry
-from equipment_share.models.base import Base, Money, UTCDateTime, utcnow
+from equipment_share.models.base import Base, Money, Rate, UTCDateTime, utcnow
 from equipment_share.models.bookings import Booking, MaintenanceBlock, ProductionRun
-from equipment_share.models.equipment import Equipment, IdleWindow, IdleWindowKind
-from equipment_share.models.notifications import OutboxMessage
+from equipment_share.models.equipment import (
+    Equipment,
+    IdleSpan,
+    IdleSpanCoverage,
+    IdleWindow,
+    IdleWindowKind,
+)
+from equipment_share.models.notifications import (
+    Notification,
+    OutboxMessage,
+    WebhookChannel,
+    WebhookMessage,
+)
 from equipment_share.models.organizations import (
     Organization,
     OrganizationKind,
@@ -12,18 +23,50 @@ from equipment_share.models.organizations import (
     organization_relations,
 )
 from equipment_share.models.rate_cards import RateCardVersion
+from equipment_share.models.subsidy import (
+    Adjustment,
+    Budget,
+    CapLock,
+    Claim,
+    ClaimedUsage,
+    ClaimLine,
+    ClaimLineSource,
+    ClaimSource,
+    FundingSource,
+    Invoice,
+    PeriodLock,
+    SubsidyPolicy,
+)
 from equipment_share.models.usage import UsageKind, UsageRecord, UsageStatus
 from equipment_share.models.users import ApiToken, Role, User
 
 __all__ = [
+    "Adjustment",
+    "Budget",
+    "CapLock",
+    "Claim",
+    "ClaimLine",
+    "ClaimLineSource",
+    "ClaimSource",
+    "ClaimedUsage",
+    "FundingSource",
+    "Invoice",
+    "PeriodLock",
+    "Rate",
+    "SubsidyPolicy",
     "ApiToken",
     "AuditEntry",
     "Booking",
     "MaintenanceBlock",
+    "Notification",
+    "WebhookChannel",
+    "WebhookMessage",
     "OutboxMessage",
     "ProductionRun",
     "Base",
     "Equipment",
+    "IdleSpan",
+    "IdleSpanCoverage",
     "IdleWindow",
     "IdleWindowKind",
     "Money",

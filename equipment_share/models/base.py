@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, DateTime, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -64,3 +64,24 @@ class Money(TypeDecorator):
         if value is None:
             return None
         return (Decimal(value) / 100).quantize(FEN)
+
+
+RATE_UNIT = Decimal("0.0001")
+
+
+class Rate(TypeDecorator):
+    """A fraction such as a subsidy rate (0.3000) as Decimal in Python, integer ten-thousandths
+    in the database: exact on SQLite too, which has no decimal type."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) / RATE_UNIT).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) * RATE_UNIT).quantize(RATE_UNIT)

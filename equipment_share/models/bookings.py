@@ -5,9 +5,9 @@ from sqlalchemy import DDL, CheckConstraint, ForeignKey, Index, String, Text, ev
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from equipment_share.domain.bookings import ACTIVE_STATUSES, BookingStatus
+from equipment_share.domain.bookings import ACTIVE_STATUSES, BookingStatus, PurposeCategory
 from equipment_share.models.base import Base, Money, UTCDateTime, utcnow
-from equipment_share.models.equipment import Equipment
+from equipment_share.models.equipment import Equipment, range_index
 from equipment_share.models.organizations import Organization, enum_column
 from equipment_share.models.users import User
 
@@ -33,6 +33,7 @@ class Booking(Base):
             where=text(f"status IN ({ACTIVE_STATUS_SQL})"),
         ).ddl_if(dialect="postgresql"),
         Index("ix_bookings_equipment_time", "equipment_id", "start_at", "end_at"),
+        range_index("ix_bookings_active_range", f"status IN ({ACTIVE_STATUS_SQL})"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +46,12 @@ class Booking(Base):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[BookingStatus] = mapped_column(enum_column(BookingStatus), index=True)
     purpose: Mapped[str] = mapped_column(Text, default="")
+    # what the use is for: subsidy policies may count only some purposes (R&D, not certification)
+    purpose_category: Mapped[PurposeCategory] = mapped_column(
+        enum_column(PurposeCategory),
+        default=PurposeCategory.RESEARCH,
+        server_default=PurposeCategory.RESEARCH.value,
+    )
     # the rate card in force when the booking was made
     hourly_rate: Mapped[Decimal] = mapped_column(Money)
     setup_fee: Mapped[Decimal] = mapped_column(Money)
@@ -80,7 +87,10 @@ class ProductionRun(Base):
     """Time the instrument is busy with the platform's own production (filled from .ics imports)."""
 
     __tablename__ = "production_runs"
-    __table_args__ = (CheckConstraint("start_at < end_at", name="start_before_end"),)
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="start_before_end"),
+        range_index("ix_production_runs_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_id: Mapped[int] = mapped_column(
@@ -96,7 +106,10 @@ class MaintenanceBlock(Base):
     """Time the platform takes the instrument out of service."""
 
     __tablename__ = "maintenance_blocks"
-    __table_args__ = (CheckConstraint("start_at < end_at", name="start_before_end"),)
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="start_before_end"),
+        range_index("ix_maintenance_blocks_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_id: Mapped[int] = mapped_column(

@@ -2,11 +2,13 @@ import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from equipment_share.models.base import Base, Money, UTCDateTime, utcnow
 from equipment_share.models.organizations import Organization, enum_column
+
+KEYWORD_SEPARATOR = "\n"
 
 
 class Equipment(Base):
@@ -44,6 +46,12 @@ class Equipment(Base):
     requires_approval: Mapped[bool] = mapped_column(default=True)
     cancellation_deadline_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     active: Mapped[bool] = mapped_column(default=True)
+    # for the national sharing evaluation (原值, 购置年份): instruments of ¥500,000 and more are scored
+    original_value: Mapped[Decimal | None] = mapped_column(Money)
+    purchase_year: Mapped[int | None]
+    # aliases and abbreviations the catalogue search also matches ("SEM", "扫描电镜"), one a
+    # line; read and written as a list through `keywords`
+    keywords_text: Mapped[str] = mapped_column("keywords", Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -53,6 +61,14 @@ class Equipment(Base):
         cascade="all, delete-orphan",
         order_by="IdleWindow.id",
     )
+
+    @property
+    def keywords(self) -> list[str]:
+        return [keyword for keyword in self.keywords_text.split(KEYWORD_SEPARATOR) if keyword]
+
+    @keywords.setter
+    def keywords(self, values: list[str]) -> None:
+        self.keywords_text = KEYWORD_SEPARATOR.join(values)
 
     def display_name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") and self.name_en else self.name
@@ -92,3 +108,52 @@ class IdleWindow(Base):
     @property
     def weekday_numbers(self) -> list[int]:
         return [int(day) for day in self.weekdays.split(",") if day != ""]
+
+    @property
+    def overnight(self) -> bool | None:
+        """A weekly window that ends the next day (its end at or before its start)."""
+        if self.start_time is None or self.end_time is None:
+            return None
+        return self.end_time <= self.start_time
+
+
+def range_index(name: str, table_where: str | None = None) -> Index:
+    """A GiST index over the row's time range [start_at, end_at), PostgreSQL only: it answers
+    "which rows overlap (or contain) this window" across all instruments at once."""
+    return Index(
+        name,
+        func.tstzrange(text("start_at"), text("end_at"), "[)"),
+        postgresql_using="gist",
+        postgresql_where=text(table_where) if table_where else None,
+    ).ddl_if(dialect="postgresql")
+
+
+class IdleSpan(Base):
+    """An instrument's idle time, expanded from its idle windows and merged, within the span
+    coverage (`IdleSpanCoverage`). Derived data: rebuilt whenever the instrument's idle windows
+    or time zone change (`services/idle_spans.py`), so that the cross-platform "free between …
+    and …" search is one indexed query instead of expanding every instrument's rules."""
+
+    __tablename__ = "idle_spans"
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="start_before_end"),
+        Index("ix_idle_spans_equipment_start", "equipment_id", "start_at"),
+        range_index("ix_idle_spans_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(ForeignKey("equipment.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdleSpanCoverage(Base):
+    """The one period for which idle spans exist (a single row, or none before the first
+    `flask refresh-idle-spans`); searches outside it expand the idle windows instead."""
+
+    __tablename__ = "idle_span_coverage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,18 @@ class UsageRecord(Base):
         CheckConstraint("billable_minutes >= 0", name="billable_not_negative"),
         Index("ix_usage_records_sme_period", "organization_id", "occurred_at"),
         Index("ix_usage_records_platform_period", "platform_id", "occurred_at"),
+        Index("ix_usage_records_equipment_period", "equipment_id", "occurred_at"),
+        # city-wide metrics over a period read this index alone, never the wide rows
+        Index(
+            "ix_usage_records_metrics",
+            "occurred_at",
+            "platform_id",
+            "organization_id",
+            "status",
+            "kind",
+            "actual_minutes",
+            "fee",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,6 +33,12 @@ class User(UserMixin, Base):
     # SHA-256 of the secret in the user's calendar feed link (the secret itself is not stored)
     calendar_feed_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of the session's user id: raising it (sign-out, password change, lockout) ends every
+    # session signed in before, copied cookies included.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set after too many wrong passwords in a row; an admin lifts it.
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organization: Mapped[Organization | None] = relationship(back_populates="users")
     tokens = relationship("ApiToken", back_populates="user", cascade="all, delete-orphan")
@@ -42,6 +48,14 @@ class User(UserMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Flask-Login keeps this in the session; see session_generation."""
+        return f"{self.id}.{self.session_generation}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
 
     @property
     def is_active(self) -> bool:
@@ -55,6 +69,18 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+_dummy_password_hash: str | None = None
+
+
+def check_dummy_password(password: str) -> None:
+    """Costs what checking a real user's password costs, so that an unknown e-mail address is
+    not told apart by how fast the sign-in answers."""
+    global _dummy_password_hash
+    if _dummy_password_hash is None:
+        _dummy_password_hash = generate_password_hash("no user has this password")
+    check_password_hash(_dummy_password_hash, password)
 
 
 class ApiToken(Base):

@@ -1,6 +1,6 @@
 """Who may see and do what. Every view and API handler asks here, never decides itself."""
 
-from equipment_share.domain.errors import Forbidden, NotFound
+from equipment_share.domain.errors import N_, Forbidden, NotFound
 from equipment_share.extensions import db
 from equipment_share.models import Booking, Equipment, Organization, Role, User
 
@@ -20,6 +20,34 @@ def owns_equipment(actor: User | None, equipment: Equipment) -> bool:
         and actor.role == Role.PLATFORM
         and actor.organization_id == equipment.platform_id
     )
+
+
+def is_platform_of(actor: User | None, booking: Booking) -> bool:
+    """Staff of the platform that owns the booked instrument."""
+    return owns_equipment(actor, booking.equipment)
+
+
+def is_booking_sme(actor: User | None, booking: Booking) -> bool:
+    """Staff of the enterprise that made the booking."""
+    return (
+        actor is not None
+        and actor.role == Role.SME
+        and actor.organization_id == booking.organization_id
+    )
+
+
+def is_party_to_booking(actor: User | None, booking: Booking) -> bool:
+    return is_booking_sme(actor, booking) or is_platform_of(actor, booking)
+
+
+def require_platform_of(actor: User | None, booking: Booking) -> None:
+    if not is_platform_of(actor, booking):
+        raise Forbidden(N_("Only the platform that owns the instrument may do this."))
+
+
+def require_booking_sme(actor: User | None, booking: Booking) -> None:
+    if not is_booking_sme(actor, booking):
+        raise Forbidden(N_("Only the enterprise that made the booking may do this."))
 
 
 def can_see_equipment(viewer: User | None, equipment: Equipment) -> bool:
@@ -69,9 +97,7 @@ def can_see_booking(viewer: User | None, booking: Booking) -> bool:
         return False
     if viewer.role in (Role.ADMIN, Role.FINANCE):
         return True
-    if viewer.role == Role.SME:
-        return booking.organization_id == viewer.organization_id
-    return owns_equipment(viewer, booking.equipment)
+    return is_party_to_booking(viewer, booking)
 
 
 def visible_booking(viewer: User | None, booking_id: int) -> Booking:
@@ -79,3 +105,18 @@ def visible_booking(viewer: User | None, booking_id: int) -> Booking:
     if booking is None or not can_see_booking(viewer, booking):
         raise NotFound()
     return booking
+
+
+def sees_whose_time(viewer: User | None, equipment: Equipment) -> bool:
+    """Who booked an instrument's time and why it is busy: its platform and the operators.
+    Everyone else sees only that it is busy (and an SME its own bookings)."""
+    return owns_equipment(viewer, equipment) or (
+        viewer is not None and viewer.role in (Role.ADMIN, Role.FINANCE)
+    )
+
+
+def is_own_enterprise(viewer: User | None, organization_id: int) -> bool:
+    """A booking made by the viewer's own enterprise (its row, without loading the booking)."""
+    return (
+        viewer is not None and viewer.role == Role.SME and viewer.organization_id == organization_id
+    )

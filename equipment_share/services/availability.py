@@ -1,25 +1,76 @@
-"""Availability from the database: idle windows minus production, maintenance and bookings."""
+"""Availability from the database: an instrument's idle time (its idle windows, in its own time
+zone) minus production, maintenance and bookings."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import ColumnElement, bindparam, exists, func, select, text, union_all
 from sqlalchemy.orm import selectinload
 
 from equipment_share.domain.availability import (
     Availability,
     Interval,
+    WeeklyRule,
     compute_availability,
+    idle_time,
 )
 from equipment_share.domain.bookings import ACTIVE_STATUSES
 from equipment_share.extensions import db
-from equipment_share.models import Booking, Equipment, MaintenanceBlock, ProductionRun
-from equipment_share.services.equipment import equipment_idle_time
+from equipment_share.models import (
+    Booking,
+    Equipment,
+    IdleSpan,
+    IdleWindow,
+    IdleWindowKind,
+    MaintenanceBlock,
+    ProductionRun,
+)
+from equipment_share.models.bookings import ACTIVE_STATUS_SQL
 
 BLOCKING_TABLES = (ProductionRun, MaintenanceBlock, Booking)
 # Longer id lists are written into the SQL as literals: one bound parameter per id and table
 # costs more to send than it saves, and SQLite limits the number of parameters.
 MAX_BOUND_IDS = 100
+
+
+def weekly_rule(window) -> WeeklyRule:
+    """The rule of a weekly idle window: an IdleWindow, or a row with the same columns."""
+    return WeeklyRule(
+        weekdays=frozenset(int(day) for day in window.weekdays.split(",") if day != ""),
+        start_time=window.start_time,
+        end_time=window.end_time,
+        valid_from=window.valid_from,
+        valid_to=window.valid_to,
+    )
+
+
+def weekly_rules(equipment: Equipment, without: IdleWindow | None = None) -> list[WeeklyRule]:
+    return [
+        weekly_rule(window)
+        for window in equipment.idle_windows
+        if window.kind == IdleWindowKind.WEEKLY and window is not without
+    ]
+
+
+def one_off_windows(equipment: Equipment, without: IdleWindow | None = None) -> list[Interval]:
+    return [
+        Interval(window.start_at, window.end_at)
+        for window in equipment.idle_windows
+        if window.kind == IdleWindowKind.ONCE and window is not without
+    ]
+
+
+def equipment_idle_time(
+    equipment: Equipment, window: Interval, *, without: IdleWindow | None = None
+) -> list[Interval]:
+    """Idle time within the window; `without` leaves one idle window out (what if it went)."""
+    return idle_time(
+        weekly_rules(equipment, without),
+        one_off_windows(equipment, without),
+        ZoneInfo(equipment.timezone),
+        window,
+    )
 
 
 def _blocks_query(table, equipment_ids, window: Interval):
@@ -79,3 +130,36 @@ def with_idle_windows(query):
 
 def load_candidates(query) -> list[Equipment]:
     return list(db.session.scalars(with_idle_windows(query)))
+
+
+def free_throughout_clauses(window: Interval, dialect: str) -> list[ColumnElement[bool]]:
+    """WHERE clauses on Equipment for "one free interval covers the whole window", from the idle
+    spans (valid inside their coverage only: `idle_spans.covers`). Free covers the window exactly
+    when one merged idle span contains it and no block overlaps it. PostgreSQL reads both through
+    GiST range indexes; SQLite compares the ends (same rule, half-open intervals)."""
+
+    def contains(table) -> ColumnElement[bool]:
+        if dialect == "postgresql":
+            return _range(table.start_at, table.end_at).op("@>")(_range(window.start, window.end))
+        return (table.start_at <= window.start) & (table.end_at >= window.end)
+
+    def overlaps(table) -> ColumnElement[bool]:
+        if dialect == "postgresql":
+            return _range(table.start_at, table.end_at).op("&&")(_range(window.start, window.end))
+        return (table.start_at < window.end) & (table.end_at > window.start)
+
+    def blocked_by(table):
+        clause = exists().where(table.equipment_id == Equipment.id, overlaps(table))
+        # the literal statuses match the partial range index's predicate, so it can be used
+        return (
+            clause.where(text(f"bookings.status IN ({ACTIVE_STATUS_SQL})"))
+            if table is Booking
+            else clause
+        )
+
+    idle = exists().where(IdleSpan.equipment_id == Equipment.id, contains(IdleSpan))
+    return [idle, *(~blocked_by(table) for table in BLOCKING_TABLES)]
+
+
+def _range(start, end):
+    return func.tstzrange(start, end, "[)")

@@ -1,6 +1,7 @@
-"""Lists of bookings for the pages: an SME's own, a platform's inbox, and a booking's history.
+"""Lists of bookings: those a user may see (pages, API and calendar feeds), an instrument's active
+ones in an interval, an SME's own, a platform's inbox, and a booking's history.
 
-Each list is a query ordered in sections (what needs attention first); `section` names the
+The pages' lists are queries ordered in sections (what needs attention first); `section` names the
 section of one booking, so a page can put headings between them. Each booking comes with its
 usage record loaded, for the fee and the usage buttons.
 """
@@ -8,9 +9,10 @@ usage record loaded, for the fee and the usage buttons.
 import enum
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from equipment_share.domain.availability import Interval
 from equipment_share.domain.bookings import ACTIVE_STATUSES, BookingStatus
 from equipment_share.domain.usage import EARLY_CHECK_IN, UsageStatus
 from equipment_share.extensions import db
@@ -167,3 +169,69 @@ def booking_history(booking: Booking) -> list[tuple[AuditEntry, User | None]]:
         .order_by(AuditEntry.position)
     )
     return [(entry, actor) for entry, actor in rows]
+
+
+def visible_bookings_query(
+    viewer: User,
+    *,
+    status: BookingStatus | None = None,
+    equipment_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Select:
+    """The query form of services.access.can_see_booking, ordered by start: an SME's
+    organisation's bookings, a platform's instruments' bookings, everything for admin and
+    finance. `start`/`end` keep the bookings overlapping [start, end)."""
+    query = select(Booking).order_by(Booking.start_at, Booking.id)
+    if viewer.role == Role.SME:
+        query = query.where(Booking.organization_id == viewer.organization_id)
+    elif viewer.role == Role.PLATFORM:
+        query = query.join(Booking.equipment).where(Equipment.platform_id == viewer.organization_id)
+    elif viewer.role not in (Role.ADMIN, Role.FINANCE):
+        return query.where(false())
+    if status is not None:
+        query = query.where(Booking.status == status)
+    if equipment_id is not None:
+        query = query.where(Booking.equipment_id == equipment_id)
+    if start is not None:
+        query = query.where(Booking.end_at > start)
+    if end is not None:
+        query = query.where(Booking.start_at < end)
+    return query
+
+
+def active_bookings_overlapping(equipment_id: int, interval: Interval) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(
+                Booking.equipment_id == equipment_id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.start_at < interval.end,
+                Booking.end_at > interval.start,
+            )
+            .order_by(Booking.start_at)
+        )
+    )
+
+
+def platform_day(actor: User, start: datetime, end: datetime) -> Select:
+    """Who comes when: the platform's bookings that meet [start, end) (a local day), pending,
+    confirmed or done (not cancelled or rejected), by start time, with their usage records."""
+    require_role(actor, Role.PLATFORM)
+    return (
+        select(Booking)
+        .join(Booking.equipment)
+        .where(
+            Equipment.platform_id == actor.organization_id,
+            Booking.status.notin_((BookingStatus.CANCELLED, BookingStatus.REJECTED)),
+            Booking.start_at < end,
+            Booking.end_at > start,
+        )
+        .options(
+            selectinload(Booking.usage_record),
+            selectinload(Booking.organization),
+            selectinload(Booking.equipment),
+        )
+        .order_by(Booking.start_at, Equipment.name, Booking.id)
+    )

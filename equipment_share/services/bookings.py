@@ -8,10 +8,11 @@ changes nothing) when a rule says no.
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import and_, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from equipment_share.database import lock_equipment_for_booking
 from equipment_share.domain.availability import Interval, is_bookable
 from equipment_share.domain.bookings import (
     ACTIVE_STATUSES,
@@ -21,36 +22,47 @@ from equipment_share.domain.bookings import (
     can_transition,
     check_booking_rules,
     is_late_cancellation,
-    next_status,
+    parse_purpose_category,
 )
 from equipment_share.domain.errors import (
     N_,
     BookingConflict,
     Forbidden,
+    InvalidState,
     Message,
+    NotFound,
     OutsideIdleWindow,
     RuleViolation,
     ValidationFailed,
 )
 from equipment_share.domain.fees import estimate_for
-from equipment_share.domain.fields import check_text
+from equipment_share.domain.fields import check_interval, check_text, clean_reason
 from equipment_share.extensions import db
 from equipment_share.models import (
     Booking,
     Equipment,
     MaintenanceBlock,
     ProductionRun,
+    RateCardVersion,
     Role,
     User,
     utcnow,
 )
 from equipment_share.services import audit, notifications, rate_cards, usage
-from equipment_share.services.access import owns_equipment, require_role, visible_equipment
-from equipment_share.services.availability import blocks_by_equipment
-from equipment_share.services.equipment import equipment_idle_time
+from equipment_share.services.access import (
+    can_see_equipment,
+    is_booking_sme,
+    is_party_to_booking,
+    is_platform_of,
+    require_platform_of,
+    require_role,
+)
+from equipment_share.services.availability import equipment_idle_time
+from equipment_share.services.booking_lists import active_bookings_overlapping
+from equipment_share.services.booking_states import change_status
+from equipment_share.services.locks import lock_booking, lock_equipment_for_booking
 
 PURPOSE_MAX_LENGTH = 2000
-REASON_MAX_LENGTH = 2000
 
 
 def booking_rules(equipment: Equipment) -> BookingRules:
@@ -74,26 +86,11 @@ def requested_interval(start, end) -> Interval:
     for name, value in (("start", start), ("end", end)):
         if not isinstance(value, datetime) or value.tzinfo is None:
             errors[name] = Message(N_("A date and time is required."))
-    if not errors and end <= start:
-        errors["end"] = Message(N_("The end must be after the start."))
+    if not errors and (problem := check_interval(start, end)) is not None:
+        errors["end"] = problem
     if errors:
         raise ValidationFailed(errors)
     return Interval(start, end)
-
-
-def active_bookings_overlapping(equipment_id: int, interval: Interval) -> list[Booking]:
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .where(
-                Booking.equipment_id == equipment_id,
-                Booking.status.in_(ACTIVE_STATUSES),
-                Booking.start_at < interval.end,
-                Booking.end_at > interval.start,
-            )
-            .order_by(Booking.start_at)
-        )
-    )
 
 
 def conflict_error(equipment_id: int, interval: Interval) -> BookingConflict:
@@ -104,18 +101,69 @@ def conflict_error(equipment_id: int, interval: Interval) -> BookingConflict:
     )
 
 
+# What can stand in a slot's way besides idle time, in the order a refusal names it.
+BLOCKERS = (("production", ProductionRun), ("maintenance", MaintenanceBlock), ("booking", Booking))
+
+
+def _blockers(equipment_id: int, interval: Interval) -> set[str]:
+    """Which kinds of busy time overlap the interval: one statement over the three tables."""
+    queries = []
+    for kind, table in BLOCKERS:
+        query = select(literal(kind).label("kind")).where(
+            table.equipment_id == equipment_id,
+            table.start_at < interval.end,
+            table.end_at > interval.start,
+        )
+        if table is Booking:
+            query = query.where(Booking.status.in_(ACTIVE_STATUSES))
+        queries.append(query)
+    return set(db.session.scalars(union_all(*queries)))
+
+
 def _check_bookable(equipment: Equipment, interval: Interval) -> None:
     if not is_bookable(interval, equipment_idle_time(equipment, interval)):
         raise OutsideIdleWindow(N_("The instrument is not offered at that time."))
-    production_and_maintenance = blocks_by_equipment(
-        [equipment.id], interval, tables=(ProductionRun, MaintenanceBlock)
-    )[equipment.id]
-    if production_and_maintenance:
+    blockers = _blockers(equipment.id, interval)
+    if blockers & {"production", "maintenance"}:
         raise OutsideIdleWindow(
             N_("The instrument is busy with production or maintenance at that time.")
         )
-    if active_bookings_overlapping(equipment.id, interval):
+    if "booking" in blockers:
         raise conflict_error(equipment.id, interval)
+
+
+def _lock_and_load(
+    actor: User, equipment_id: int, at: datetime
+) -> tuple[Equipment, RateCardVersion | None]:
+    """Lock the instrument's row, then read it with its platform, its idle windows and the rate
+    card in force at `at`, in one statement. The read comes after the lock (its own statement),
+    so it sees what a transaction that held the lock committed (a withdrawn idle window)."""
+    lock_equipment_for_booking(equipment_id)
+    rows = (
+        db.session.execute(
+            select(Equipment, RateCardVersion)
+            .outerjoin(
+                RateCardVersion,
+                # the equality first, so the subquery runs for this instrument's versions only
+                and_(
+                    RateCardVersion.equipment_id == Equipment.id,
+                    RateCardVersion.id == rate_cards.in_force_id(at),
+                ),
+            )
+            .where(Equipment.id == equipment_id)
+            .options(
+                joinedload(Equipment.platform, innerjoin=True),
+                joinedload(Equipment.idle_windows),
+            )
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .all()
+    )
+    if not rows or not can_see_equipment(actor, rows[0][0]):
+        raise NotFound()
+    equipment, version = rows[0]
+    return equipment, version
 
 
 def may_book(actor: User | None, equipment: Equipment) -> bool:
@@ -130,22 +178,26 @@ def create_booking(
     end: datetime,
     purpose: str = "",
     now: datetime | None = None,
+    purpose_category: str | None = None,
 ) -> Booking:
-    """An SME books a slot: pending when the instrument needs approval, else confirmed."""
+    """An SME books a slot: pending when the instrument needs approval, else confirmed.
+
+    `purpose_category` is one of PurposeCategory's values (default research)."""
     require_role(actor, Role.SME)
     interval = requested_interval(start, end)
     if (message := check_text(purpose, PURPOSE_MAX_LENGTH)) is not None:
         raise ValidationFailed({"purpose": message})
+    category = parse_purpose_category(purpose_category)
     actor_id, organization_id = actor.id, actor.organization_id
-    lock_equipment_for_booking(equipment_id)
-    equipment = visible_equipment(actor, equipment_id)
+    now = now or utcnow()
+    equipment, version = _lock_and_load(actor, equipment_id, now)
     if not equipment.active:
         raise RuleViolation(
             N_("The instrument is not open for booking."), details={"rule": "inactive"}
         )
-    check_booking_rules(interval, booking_rules(equipment), now or utcnow())
+    check_booking_rules(interval, booking_rules(equipment), now)
     _check_bookable(equipment, interval)
-    version, card = rate_cards.rate_card_in_force(equipment, now)
+    version, card = rate_cards.rate_card_of(equipment, version)
     booking = Booking(
         equipment=equipment,
         organization_id=organization_id,
@@ -153,6 +205,7 @@ def create_booking(
         start_at=interval.start,
         end_at=interval.end,
         purpose=(purpose or "").strip(),
+        purpose_category=category,
         status=BookingStatus.PENDING if equipment.requires_approval else BookingStatus.CONFIRMED,
         rate_card_id=version.id if version else None,
         hourly_rate=card.hourly_rate,
@@ -163,8 +216,10 @@ def create_booking(
     )
     db.session.add(booking)
     _flush_or_conflict(equipment_id, interval)
-    audit.record(actor, "booking", booking.id, "create", to_state=booking.status.value)
+    set_committed_value(booking, "usage_record", None)  # a new booking has none: no query
     notifications.booking_event(booking, "booked")
+    # Last: extending the audit chain serialises every writer until commit.
+    audit.record(actor, "booking", booking.id, "create", to_state=booking.status.value)
     return booking
 
 
@@ -179,48 +234,17 @@ def _flush_or_conflict(equipment_id: int, interval: Interval) -> None:
         raise
 
 
-def _reason(reason: str | None, *, required: bool) -> str:
-    if (message := check_text(reason, REASON_MAX_LENGTH, required=required)) is not None:
-        raise ValidationFailed({"reason": message})
-    return (reason or "").strip()
-
-
-def _change_status(
-    actor: User, booking: Booking, action: BookingAction, reason: str = ""
-) -> Booking:
-    old_status = booking.status
-    booking.status = next_status(old_status, action)
-    booking.status_reason = reason
-    booking.sequence += 1
-    audit.record(
-        actor,
-        "booking",
-        booking.id,
-        action.value,
-        from_state=old_status.value,
-        to_state=booking.status.value,
-        reason=reason,
-    )
-    db.session.flush()
-    return booking
-
-
-def _require_platform_of(actor: User, booking: Booking) -> None:
-    if not owns_equipment(actor, booking.equipment):
-        raise Forbidden(N_("Only the platform that owns the instrument may do this."))
-
-
 def approve(actor: User, booking: Booking) -> Booking:
-    _require_platform_of(actor, booking)
-    _change_status(actor, booking, BookingAction.APPROVE)
+    require_platform_of(actor, booking)
+    change_status(actor, booking, BookingAction.APPROVE)
     notifications.booking_event(booking, "approved")
     return booking
 
 
 def reject(actor: User, booking: Booking, reason: str) -> Booking:
-    _require_platform_of(actor, booking)
-    reason = _reason(reason, required=True)
-    _change_status(actor, booking, BookingAction.REJECT, reason)
+    require_platform_of(actor, booking)
+    reason = clean_reason(reason)
+    change_status(actor, booking, BookingAction.REJECT, reason)
     notifications.booking_event(booking, "rejected")
     return booking
 
@@ -229,93 +253,66 @@ def may_mark_no_show(actor: User | None, booking: Booking, now: datetime | None 
     """The owning platform, once a confirmed booking has started."""
     return (
         can_transition(booking.status, BookingAction.NO_SHOW)
-        and owns_equipment(actor, booking.equipment)
+        and is_platform_of(actor, booking)
         and (now or utcnow()) >= booking.start_at
     )
 
 
 def mark_no_show(actor: User, booking: Booking, now: datetime | None = None) -> Booking:
-    _require_platform_of(actor, booking)
+    require_platform_of(actor, booking)
     if (now or utcnow()) < booking.start_at:
         raise RuleViolation(
             N_("A booking can be marked as a no-show only after it has started."),
             details={"rule": "not_started"},
         )
-    _change_status(actor, booking, BookingAction.NO_SHOW)
+    change_status(actor, booking, BookingAction.NO_SHOW)
     usage.charge_no_show(actor, booking)
     return booking
 
 
 def may_cancel(actor: User | None, booking: Booking) -> bool:
-    """The booking SME and the owning platform may cancel an active booking."""
-    if actor is None or not can_transition(booking.status, BookingAction.CANCEL):
-        return False
-    if actor.role == Role.SME:
-        return booking.organization_id == actor.organization_id
-    return owns_equipment(actor, booking.equipment)
+    """The booking SME and the owning platform may cancel an active booking, until it is checked
+    in (its use is then recorded: the platform checks it out or corrects the times)."""
+    return (
+        can_transition(booking.status, BookingAction.CANCEL)
+        and booking.usage_record is None
+        and is_party_to_booking(actor, booking)
+    )
+
+
+def shows_estimate(booking: Booking) -> bool:
+    """A cancelled or rejected booking costs nothing (a late cancellation has its own charge)."""
+    return booking.status not in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
 
 
 def may_decide(actor: User | None, booking: Booking) -> bool:
     """Approve or reject: the owning platform, while the booking is pending."""
-    return can_transition(booking.status, BookingAction.APPROVE) and owns_equipment(
-        actor, booking.equipment
-    )
-
-
-def _is_booking_party(actor: User | None, booking: Booking) -> bool:
-    return (
-        actor is not None
-        and actor.role == Role.SME
-        and booking.organization_id == actor.organization_id
-    )
+    return can_transition(booking.status, BookingAction.APPROVE) and is_platform_of(actor, booking)
 
 
 def cancels_late(actor: User | None, booking: Booking, now: datetime | None = None) -> bool:
     """Whether the actor cancelling now would be a late cancellation (only the SME's count)."""
-    return _is_booking_party(actor, booking) and is_late_cancellation(
+    return is_booking_sme(actor, booking) and is_late_cancellation(
         booking.start_at, now or utcnow(), booking.equipment.cancellation_deadline_hours
     )
 
 
 def cancel(actor: User, booking: Booking, reason: str, now: datetime | None = None) -> Booking:
     """Cancel with a reason; an SME cancelling after the instrument's deadline cancels late."""
-    if not (_is_booking_party(actor, booking) or owns_equipment(actor, booking.equipment)):
+    if not is_party_to_booking(actor, booking):
         raise Forbidden(N_("Only the booking enterprise or the platform may cancel it."))
-    reason = _reason(reason, required=True)
+    reason = clean_reason(reason)
+    lock_booking(booking)
+    if booking.usage_record is not None:
+        raise InvalidState(
+            N_("The booking is checked in: it can no longer be cancelled."),
+            details={"status": booking.status.value},
+        )
     late = cancels_late(actor, booking, now)
-    was_confirmed = booking.status == BookingStatus.CONFIRMED
-    _change_status(actor, booking, BookingAction.CANCEL, reason)
+    previous = change_status(actor, booking, BookingAction.CANCEL, reason)
     booking.late_cancellation = late
-    if late and was_confirmed:  # a request never approved costs nothing to withdraw
+    # a request never approved costs nothing to withdraw
+    if late and previous == BookingStatus.CONFIRMED:
         usage.charge_late_cancellation(actor, booking)
-    notifications.booking_event(booking, "cancelled")
+    notifications.booking_event(booking, "cancelled", actor=actor)
     return booking
-
-
-def visible_bookings_query(
-    viewer: User,
-    *,
-    status: BookingStatus | None = None,
-    equipment_id: int | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> Select:
-    """The query form of services.access.can_see_booking, ordered by start: an SME's
-    organisation's bookings, a platform's instruments' bookings, everything for admin and
-    finance. `start`/`end` keep the bookings overlapping [start, end)."""
-    query = select(Booking).order_by(Booking.start_at, Booking.id)
-    if viewer.role == Role.SME:
-        query = query.where(Booking.organization_id == viewer.organization_id)
-    elif viewer.role == Role.PLATFORM:
-        query = query.join(Booking.equipment).where(Equipment.platform_id == viewer.organization_id)
-    elif viewer.role not in (Role.ADMIN, Role.FINANCE):
-        return query.where(false())
-    if status is not None:
-        query = query.where(Booking.status == status)
-    if equipment_id is not None:
-        query = query.where(Booking.equipment_id == equipment_id)
-    if start is not None:
-        query = query.where(Booking.end_at > start)
-    if end is not None:
-        query = query.where(Booking.start_at < end)
-    return query

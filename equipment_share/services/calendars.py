@@ -3,7 +3,8 @@
 Feeds are read by calendar clients that send no language, so their fixed texts are bilingual.
 Each feed is stamped (DTSTAMP) with the time its content last changed rather than the time it is
 served, so an unchanged feed keeps its bytes and its ETag. The same one-booking calendar is
-served at /bookings/<id>.ics and attached to every mail about the booking.
+served at /bookings/<id>.ics and attached to every mail about the booking
+(services/booking_calendar.py).
 """
 
 import hashlib
@@ -16,24 +17,21 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, true
 
-from equipment_share.database import lock_equipment_for_booking
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.bookings import ACTIVE_STATUSES, BookingStatus
-from equipment_share.domain.calendars import (
-    CalendarEvent,
-    build_calendar,
-    etag_for,
-    parse_production_calendar,
-)
-from equipment_share.domain.calendars import ProductionRun as ParsedRun
+from equipment_share.domain.calendar_export import CalendarEvent, Feed, build_calendar
+from equipment_share.domain.calendar_import import ProductionRun as ParsedRun
+from equipment_share.domain.calendar_import import parse_production_calendar
 from equipment_share.domain.errors import Forbidden
 from equipment_share.extensions import db
+from equipment_share.i18n import DEFAULT_LOCALE
 from equipment_share.models import (
     Booking,
     Equipment,
     IdleWindow,
+    MaintenanceBlock,
     ProductionRun,
     Role,
     User,
@@ -41,16 +39,16 @@ from equipment_share.models import (
 )
 from equipment_share.services.access import owns_equipment
 from equipment_share.services.availability import equipment_availability
-from equipment_share.services.bookings import active_bookings_overlapping, visible_bookings_query
+from equipment_share.services.booking_calendar import booking_event, event_words, ical_status
+from equipment_share.services.booking_lists import (
+    active_bookings_overlapping,
+    visible_bookings_query,
+)
+from equipment_share.services.locks import lock_equipment_for_booking
 
 PAST = timedelta(days=30)
 BOOKED = "已预约 / Booked"
 AVAILABLE = "可预约 / Available"
-STATUS_OF = {
-    BookingStatus.PENDING: "TENTATIVE",
-    BookingStatus.CANCELLED: "CANCELLED",
-    BookingStatus.REJECTED: "CANCELLED",
-}
 ENDED_STATUSES = (BookingStatus.CANCELLED, BookingStatus.REJECTED)
 
 
@@ -88,68 +86,106 @@ def user_for_feed_secret(secret: str) -> User | None:
 # Export
 
 
-@dataclass(frozen=True)
-class Feed:
-    body: bytes
-    last_modified: datetime
-    filename: str
-    # The state of what the body is computed from, for what leaves no trace in the body's
-    # timestamps: a withdrawn idle window has no row left to date the change by.
-    version: str = ""
-
-    @property
-    def etag(self) -> str:
-        return etag_for(self.body, self.version)
-
-
 def _day_start(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _status(booking) -> str:
-    """The iCalendar STATUS of a booking (or of a row with its status)."""
-    return STATUS_OF.get(booking.status, "CONFIRMED")
-
-
-def booking_event(booking: Booking, *, with_sme: bool) -> CalendarEvent:
-    """A booking for one of its parties: instrument, place, status, and the SME to the platform."""
-    equipment = booking.equipment
-    name = equipment.name_en and f"{equipment.name} / {equipment.name_en}" or equipment.name
-    summary = f"{name} – {booking.organization.name}" if with_sme else name
-    lines = [f"Status: {booking.status.value}"]
-    if with_sme:
-        lines.append(f"SME: {booking.organization.name}")
-    if booking.purpose:
-        lines.append(booking.purpose)
-    if booking.status_reason:
-        lines.append(booking.status_reason)
-    return CalendarEvent(
-        uid=f"booking-{booking.id}@equipment-share",
-        interval=Interval(booking.start_at, booking.end_at),
-        summary=summary,
-        description="\n".join(lines),
-        location=equipment.location,
-        status=_status(booking),
-        sequence=booking.sequence,
-        last_modified=booking.updated_at,
-    )
 
 
 def _latest(*stamps: datetime | None) -> datetime:
     return max(stamp for stamp in stamps if stamp is not None)
 
 
+# Moves every fingerprint ETag when the feeds' text changes for the same rows (a new release).
+FEED_FORMAT = "feeds 2"
+
+
+def _equipment_window(equipment: Equipment, start: datetime) -> Interval:
+    return Interval(start - PAST, start + timedelta(days=equipment.horizon_days + 1))
+
+
+def _fingerprint_etag(*values) -> str:
+    text = "\n".join(str(value) for value in (FEED_FORMAT, *values))
+    return f'"{hashlib.sha256(text.encode()).hexdigest()}"'
+
+
+def equipment_feed_etag(equipment: Equipment, now: datetime | None = None) -> str:
+    """The instrument feed's ETag from what it is made of, in one query, without building it:
+    the day (the window moves daily), the instrument's last change (its rules, its rates, a
+    production import), its idle windows, and the bookings, production runs and maintenance in
+    the window (how many, and the latest change or id). A 304 costs this query alone."""
+    start = _day_start(now or utcnow())
+    window = _equipment_window(equipment, start)
+
+    def overlapping(table):
+        return (
+            table.equipment_id == equipment.id,
+            table.start_at < window.end,
+            table.end_at > window.start,
+        )
+
+    bookings = select(
+        func.count().label("bookings"),
+        func.max(Booking.updated_at).label("bookings_changed"),
+        func.sum(Booking.id).label("booking_ids"),
+    ).where(*overlapping(Booking))
+    windows = select(
+        func.count().label("windows"),
+        func.sum(IdleWindow.id).label("window_ids"),
+        func.max(IdleWindow.created_at).label("windows_changed"),
+    ).where(IdleWindow.equipment_id == equipment.id)
+    blocks = [
+        select(
+            func.count().label(f"{name}s"),
+            func.max(table.id).label(f"last_{name}"),
+            func.sum(table.id).label(f"{name}_ids"),
+        ).where(*overlapping(table))
+        for name, table in (("run", ProductionRun), ("maintenance", MaintenanceBlock))
+    ]
+    parts = [query.subquery() for query in (bookings, windows, *blocks)]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, true())
+    row = db.session.execute(select(*parts).select_from(joined)).one()
+    return _fingerprint_etag(
+        "equipment", equipment.id, equipment.updated_at.isoformat(), start.isoformat(), *row
+    )
+
+
+def user_feed_etag(user: User, now: datetime | None = None) -> str:
+    """The personal feed's ETag in one query: the day, and the bookings it shows (how many, the
+    latest change) with their instruments' latest change. An organisation renamed shows by the
+    next day (the day is part of the ETag) or at the next change of a booking."""
+    since = _day_start(now or utcnow()) - PAST
+    shown = _user_bookings_query(user, since)
+    if shown is None:
+        return _fingerprint_etag("user", user.id, "nothing", since.isoformat())
+    shown = shown.order_by(None)
+    equipment_ids = shown.with_only_columns(Booking.equipment_id).distinct()
+    row = db.session.execute(
+        select(
+            shown.with_only_columns(func.count()).scalar_subquery(),
+            shown.with_only_columns(func.max(Booking.updated_at)).scalar_subquery(),
+            shown.with_only_columns(func.sum(Booking.id)).scalar_subquery(),
+            select(func.max(Equipment.updated_at))
+            .where(Equipment.id.in_(equipment_ids))
+            .scalar_subquery(),
+        )
+    ).one()
+    return _fingerprint_etag(
+        "user", user.id, user.role.value, user.organization_id, since.isoformat(), *row
+    )
+
+
 def equipment_feed(equipment: Equipment, now: datetime | None = None) -> Feed:
     """Active bookings as anonymous busy blocks and free idle time as transparent events."""
     start = _day_start(now or utcnow())
-    window = Interval(start - PAST, start + timedelta(days=equipment.horizon_days + 1))
+    window = _equipment_window(equipment, start)
     bookings = _busy_blocks(equipment.id, window)
     events = [
         CalendarEvent(
             uid=f"booking-{booking.id}@equipment-share",
             interval=Interval(booking.start_at, booking.end_at),
             summary=BOOKED,
-            status=_status(booking),
+            status=ical_status(booking),
             sequence=booking.sequence,
             last_modified=booking.updated_at,
         )
@@ -226,20 +262,24 @@ def _window_text(window: IdleWindow) -> str:
 def user_bookings(user: User, now: datetime | None = None) -> list[Booking]:
     """An SME's organisation's bookings or a platform's instruments' bookings, from 30 days ago;
     those cancelled or rejected are kept for 30 days after the change, so clients drop them."""
-    since = _day_start(now or utcnow()) - PAST
+    query = _user_bookings_query(user, _day_start(now or utcnow()) - PAST)
+    return [] if query is None else list(db.session.scalars(query))
+
+
+def _user_bookings_query(user: User, since: datetime):
     if user.role not in (Role.SME, Role.PLATFORM):
-        return []
-    query = visible_bookings_query(user, start=since).where(
+        return None
+    return visible_bookings_query(user, start=since).where(
         or_(Booking.status.not_in(ENDED_STATUSES), Booking.updated_at >= since)
     )
-    return list(db.session.scalars(query))
 
 
 def user_feed(user: User, now: datetime | None = None) -> Feed:
     start = _day_start(now or utcnow())
     bookings = user_bookings(user, now)
     with_sme = user.role == Role.PLATFORM
-    events = [booking_event(booking, with_sme=with_sme) for booking in bookings]
+    words = event_words(_owner_locale(user))
+    events = [booking_event(booking, with_sme=with_sme, words=words) for booking in bookings]
     stamp = _latest(start - PAST, *(booking.updated_at for booking in bookings))
     name = user.organization.name if user.organization else user.email
     zone = ZoneInfo(current_app.config["TIMEZONE"])  # the feed spans instruments
@@ -247,20 +287,9 @@ def user_feed(user: User, now: datetime | None = None) -> Feed:
     return Feed(body, stamp, "bookings.ics")
 
 
-def single_booking_feed(viewer: User, booking: Booking) -> Feed:
-    """One booking for a party that can see it (the caller checks visibility): the download and
-    the attachment of the booking's mails. Its UID stays; SEQUENCE grows with each change of
-    state, and a cancelled or rejected booking is STATUS:CANCELLED, so clients update the event.
-    """
-    with_sme = viewer.role != Role.SME
-    event = booking_event(booking, with_sme=with_sme)
-    body = build_calendar(
-        [event],
-        name=f"Booking {booking.id}",
-        tz=ZoneInfo(booking.equipment.timezone),
-        now=booking.updated_at,
-    )
-    return Feed(body, booking.updated_at, f"booking-{booking.id}.ics")
+def _owner_locale(user: User) -> str:
+    """The language the feed's owner chose (calendar clients send none that counts)."""
+    return user.locale if user.locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,12 +1,11 @@
 """Publishing instruments, their rate cards, booking rules and idle windows; the catalogue."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import contains_eager
 
-from equipment_share.database import lock_equipment_for_booking
-from equipment_share.domain.availability import Interval, WeeklyRule, idle_time, is_bookable
+from equipment_share.domain.availability import Interval, is_bookable
 from equipment_share.domain.bookings import ACTIVE_STATUSES
 from equipment_share.domain.equipment import (
     FIELDS,
@@ -29,6 +28,9 @@ from equipment_share.models import (
 )
 from equipment_share.services import rate_cards
 from equipment_share.services.access import owns_equipment, require_role
+from equipment_share.services.availability import equipment_idle_time
+from equipment_share.services.bookings import cancel
+from equipment_share.services.locks import lock_equipment_for_booking
 
 DEFAULT_VALUES = {
     "name_en": "",
@@ -47,6 +49,9 @@ DEFAULT_VALUES = {
     "cancellation_deadline_hours": 24,
     "requires_approval": True,
     "active": True,
+    "original_value": None,
+    "purchase_year": None,
+    "keywords": [],
 }
 
 
@@ -145,8 +150,6 @@ def delete_idle_window(
     """Withdraw an idle window. Refused (invalid_state) while future active bookings depend on
     it, unless `force`: then those bookings are cancelled first (audited, both sides notified).
     Returns the bookings cancelled."""
-    from equipment_share.services.bookings import cancel
-
     _require_owner(actor, equipment)
     # Taken before looking for dependent bookings, so none can be booked into the window meanwhile.
     lock_equipment_for_booking(equipment.id)
@@ -184,43 +187,19 @@ def _require_owner(actor: User, equipment: Equipment) -> None:
         raise Forbidden()
 
 
-def weekly_rules(equipment: Equipment, without: IdleWindow | None = None) -> list[WeeklyRule]:
-    return [
-        WeeklyRule(
-            weekdays=frozenset(window.weekday_numbers),
-            start_time=window.start_time,
-            end_time=window.end_time,
-            valid_from=window.valid_from,
-            valid_to=window.valid_to,
-        )
-        for window in equipment.idle_windows
-        if window.kind == IdleWindowKind.WEEKLY and window is not without
-    ]
-
-
-def one_off_windows(equipment: Equipment, without: IdleWindow | None = None) -> list[Interval]:
-    return [
-        Interval(window.start_at, window.end_at)
-        for window in equipment.idle_windows
-        if window.kind == IdleWindowKind.ONCE and window is not without
-    ]
-
-
-def equipment_idle_time(
-    equipment: Equipment, window: Interval, *, without: IdleWindow | None = None
-) -> list[Interval]:
-    """Idle time within the window; `without` leaves one idle window out (what if it went)."""
-    return idle_time(
-        weekly_rules(equipment, without),
-        one_off_windows(equipment, without),
-        ZoneInfo(equipment.timezone),
-        window,
-    )
-
-
 def upcoming_window(days: int = 14, now: datetime | None = None) -> Interval:
     start = (now or utcnow()).replace(second=0, microsecond=0)
     return Interval(start, start + timedelta(days=days))
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_escaped(text: str) -> str:
+    """Text a LIKE pattern matches literally: "%" and "_" are characters, not wildcards."""
+    for special in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return text
 
 
 def catalogue_query(
@@ -232,20 +211,28 @@ def catalogue_query(
 ) -> Select:
     """Instruments the viewer may see, filtered; active ones of approved platforms for everyone,
     plus a platform's own inactive ones for its staff and everything for admin and finance."""
-    query = select(Equipment).join(Equipment.platform)
+    # the platform is joined for the filters anyway: load it from the same row (its name is on
+    # every card), not with one query per platform on the page
+    query = select(Equipment).join(Equipment.platform).options(contains_eager(Equipment.platform))
     if viewer is None or viewer.role not in (Role.ADMIN, Role.FINANCE):
         public = Equipment.active & (Organization.status == OrganizationStatus.APPROVED)
         own = Equipment.platform_id == (viewer.organization_id if viewer else None)
         query = query.where(or_(public, own) if viewer and viewer.role == Role.PLATFORM else public)
     if text:
-        pattern = f"%{text.strip()}%"
+        pattern = f"%{like_escaped(text.strip())}%"
         query = query.where(
             or_(
-                Equipment.name.ilike(pattern),
-                Equipment.name_en.ilike(pattern),
-                Equipment.model.ilike(pattern),
-                Equipment.description.ilike(pattern),
-                Equipment.location.ilike(pattern),
+                *(
+                    column.ilike(pattern, escape=LIKE_ESCAPE)
+                    for column in (
+                        Equipment.name,
+                        Equipment.name_en,
+                        Equipment.model,
+                        Equipment.description,
+                        Equipment.location,
+                        Equipment.keywords_text,
+                    )
+                )
             )
         )
     if category:

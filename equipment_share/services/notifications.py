@@ -1,9 +1,20 @@
 """Mail about bookings: written to the outbox in the booking's transaction, sent after commit.
+Each event also leaves a notice in the app and a group-robot post (services/notices.announce).
 
 Mails are bilingual (Chinese first), since the recipient's language is not known when a
 platform's shared mailbox receives them. Each carries the booking as an .ics file, the one
 /bookings/<id>.ics serves to the recipient, so a calendar client adds the booking and updates it
 with each later mail (same UID, higher SEQUENCE, STATUS:CANCELLED once cancelled or rejected).
+
+The booking's transaction writes one outbox row per event, with its subject and text; who gets
+it and the .ics each recipient gets are worked out when it is sent (`expand_booking_events`),
+outside the booking's transaction, which no longer reads the platform's users or builds a
+calendar per recipient. The .ics is the booking as it is then: a mail sent after a later
+change carries the newer state (a higher SEQUENCE), which a calendar client keeps anyway.
+
+Sending takes each row under a row lock that other senders skip (PostgreSQL: FOR UPDATE SKIP
+LOCKED), so two app servers or two `flask send-mail` running at once send every mail once.
+SQLite has no row locks: run one sender there (scale-out needs PostgreSQL).
 """
 
 import logging
@@ -15,8 +26,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from equipment_share.database import request_committed
 from equipment_share.extensions import db
+from equipment_share.i18n import format_money, format_money_code
 from equipment_share.models import Booking, OutboxMessage, Role, UsageRecord, User, utcnow
+from equipment_share.services.booking_calendar import single_booking_feed
+from equipment_share.services.notices import announce, booking_params, usage_params
 
 log = logging.getLogger(__name__)
 OUTBOX_WRITTEN = "outbox_written"
@@ -76,7 +91,7 @@ def _compose(booking: Booking, event: str) -> tuple[str, str]:
         f"时间：{when}（{equipment.timezone}）",
         f"企业：{booking.organization.name}",
         f"状态：{status_zh}",
-        f"预计费用：¥{booking.estimated_fee:,.2f}",
+        f"预计费用：{format_money(booking.estimated_fee, 'zh_CN')}",
     ]
     if booking.status_reason:
         lines.append(f"原因：{booking.status_reason}")
@@ -86,7 +101,7 @@ def _compose(booking: Booking, event: str) -> tuple[str, str]:
         f"When: {when} ({equipment.timezone})",
         f"Enterprise: {booking.organization.name_en or booking.organization.name}",
         f"Status: {status_en}",
-        f"Estimated fee: CNY {booking.estimated_fee:,.2f}",
+        f"Estimated fee: {format_money_code(booking.estimated_fee)}",
         f"Booking no. {booking.id}",
     ]
     if booking.status_reason:
@@ -94,27 +109,66 @@ def _compose(booking: Booking, event: str) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
-def booking_event(booking: Booking, event: str) -> list[OutboxMessage]:
-    # Imported here: services.calendars needs services.bookings, which imports this module.
-    from equipment_share.services.calendars import single_booking_feed
+def _announce_booking(booking: Booking, event: str, actor: User | None) -> None:
+    """In the app: a new booking to the platform; a decision to the SME who booked; a
+    cancellation to both sides, except whoever cancelled."""
+    params = booking_params(booking)
+    if event == "booked":
+        kind = "booking_requested" if booking.status.value == "pending" else "booking_confirmed"
+        recipients = _platform_recipients(booking)
+    elif event == "cancelled":
+        kind, recipients = "booking_cancelled", [booking.booked_by, *_platform_recipients(booking)]
+    else:
+        kind, recipients = f"booking_{event}", [booking.booked_by]
+    announce(kind, "booking", booking.id, params, recipients, exclude=actor)
 
+
+def booking_event(booking: Booking, event: str, *, actor: User | None = None) -> OutboxMessage:
+    """The notices, and one outbox row for the mail, addressed when it is sent
+    (`expand_booking_events`)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown booking event: {event!r}")
+    _announce_booking(booking, event, actor)
     subject, body = _compose(booking, event)
-    messages = []
-    for recipient in _recipients(booking, event):
-        calendar = single_booking_feed(recipient, booking)
-        messages.append(
-            OutboxMessage(
-                recipient=recipient.email,
-                subject=subject,
-                body=body,
-                booking_id=booking.id,
-                attachment_name=calendar.filename,
-                attachment=calendar.body.decode("utf-8"),
-            )
-        )
-    db.session.add_all(messages)
+    message = OutboxMessage(
+        recipient="", event=event, subject=subject, body=body, booking_id=booking.id
+    )
+    db.session.add(message)
     db.session.info[OUTBOX_WRITTEN] = True
-    return messages
+    return message
+
+
+def expand_booking_events(limit: int = 100) -> int:
+    """Turn unsent booking events into one mail per recipient, each with the booking's .ics;
+    returns how many mails were written. Rows another sender holds are skipped."""
+    events = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.event != "", OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    written = 0
+    for row in events:
+        booking = db.session.get(Booking, row.booking_id) if row.booking_id else None
+        if booking is not None:
+            for recipient in _recipients(booking, row.event):
+                calendar = single_booking_feed(recipient, booking)
+                db.session.add(
+                    OutboxMessage(
+                        recipient=recipient.email,
+                        subject=row.subject,
+                        body=row.body,
+                        booking_id=booking.id,
+                        created_at=row.created_at,
+                        attachment_name=calendar.filename,
+                        attachment=calendar.body.decode("utf-8"),
+                    )
+                )
+                written += 1
+        db.session.delete(row)
+    db.session.commit()
+    return written
 
 
 USAGE_EVENTS = {
@@ -151,7 +205,7 @@ def _compose_usage(record: UsageRecord, event: str) -> tuple[str, str]:
         f"{event_zh}：{equipment.name}（{kind_zh}）",
         f"时间：{when}（{equipment.timezone}）",
         f"计费时长：{record.billable_minutes} 分钟",
-        f"费用：¥{record.fee:,.2f}",
+        f"费用：{format_money(record.fee, 'zh_CN')}",
     ]
     if record.status_reason:
         lines.append(f"原因：{record.status_reason}")
@@ -162,7 +216,7 @@ def _compose_usage(record: UsageRecord, event: str) -> tuple[str, str]:
         f"{event_en}: {equipment.name_en or equipment.name} ({kind_en})",
         f"When: {when} ({equipment.timezone})",
         f"Billable: {record.billable_minutes} min",
-        f"Fee: CNY {record.fee:,.2f}",
+        f"Fee: {format_money_code(record.fee)}",
         f"Booking no. {booking.id}, usage record no. {record.id}",
     ]
     if record.status_reason:
@@ -173,6 +227,12 @@ def _compose_usage(record: UsageRecord, event: str) -> tuple[str, str]:
 
 
 def usage_event(record: UsageRecord, event: str) -> list[OutboxMessage]:
+    recipients = (
+        _platform_recipients(record.booking)
+        if event == "usage_disputed"
+        else [record.booking.booked_by]
+    )
+    announce(event, "usage", record.id, usage_params(record), recipients)
     subject, body = _compose_usage(record, event)
     messages = [
         OutboxMessage(recipient=email, subject=subject, body=body, booking_id=record.booking_id)
@@ -216,16 +276,34 @@ def _deliver(message: OutboxMessage) -> None:
         smtp.send_message(mail)
 
 
-def send_pending(limit: int = 100, max_attempts: int = 5) -> tuple[int, int]:
-    """Send unsent mail (to the log when no SMTP server is configured); returns (sent, failed)."""
-    pending = db.session.scalars(
+def _next_unsent(after_id: int, max_attempts: int) -> OutboxMessage | None:
+    """The next unsent mail, locked; one another sender holds is skipped (PostgreSQL)."""
+    return db.session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < max_attempts)
+        .where(
+            OutboxMessage.id > after_id,
+            OutboxMessage.event == "",
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.attempts < max_attempts,
+        )
         .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    sent = failed = 0
-    for message in pending:
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+
+
+def send_pending(limit: int = 100, max_attempts: int = 5) -> tuple[int, int]:
+    """Send unsent mail (to the log when no SMTP server is configured); returns (sent, failed).
+
+    One mail at a time, each locked until it is marked sent and committed, so a sender running
+    at the same time (another app server, another cron job) never sends it too."""
+    expand_booking_events(limit)
+    sent = failed = last_id = 0
+    for _ in range(limit):
+        message = _next_unsent(last_id, max_attempts)
+        if message is None:
+            break
+        last_id = message.id
         message.attempts += 1
         try:
             _deliver(message)
@@ -237,6 +315,10 @@ def send_pending(limit: int = 100, max_attempts: int = 5) -> tuple[int, int]:
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+def init_app(app) -> None:
+    request_committed.connect(send_after_commit, sender=app)
 
 
 def send_after_commit(app) -> None:

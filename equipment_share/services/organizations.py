@@ -3,7 +3,8 @@
 from sqlalchemy import delete, insert, select
 
 from equipment_share.domain.errors import N_, Message, NotFound, ValidationFailed
-from equipment_share.domain.organizations import validate_organization
+from equipment_share.domain.fields import clean_reason
+from equipment_share.domain.organizations import FIXED_KIND, validate_organization
 from equipment_share.extensions import db
 from equipment_share.models import (
     Organization,
@@ -13,7 +14,9 @@ from equipment_share.models import (
     User,
     organization_relations,
 )
+from equipment_share.services import audit
 from equipment_share.services.access import require_role
+from equipment_share.services.locks import lock_row
 from equipment_share.services.users import new_user
 
 EDITABLE_FIELDS = (
@@ -70,13 +73,37 @@ def create_organization(actor: User | None, values: dict) -> Organization:
 
 
 def update_organization(actor: User, organization: Organization, changes: dict) -> Organization:
+    """Edit an organisation. Its kind is fixed once made: a platform's users have role
+    platform, an SME's role sme, and what others may see of it follows from the kind."""
     require_role(actor, Role.ADMIN)
+    if changes.get("kind", organization.kind.value) != organization.kind.value:
+        raise ValidationFailed({"kind": FIXED_KIND})
     cleaned = validate_organization(organization_values(organization) | changes)
     _check_unique(cleaned, organization)
     related_ids = changes.get("related_organization_ids")
     if related_ids is not None:
         set_related_organizations(organization, related_ids)
     _apply(organization, cleaned)
+    db.session.flush()
+    return organization
+
+
+# What an organisation's own staff may change; its name, code, kind and certificate are what
+# the admin checked when approving it, and stay with the admin.
+CONTACT_FIELDS = ("address", "contact_name", "contact_phone")
+
+
+def update_contact_details(actor: User, changes: dict) -> Organization:
+    """The actor's own organisation's contact details, edited by its platform or SME staff."""
+    require_role(actor, Role.PLATFORM, Role.SME)
+    organization = db.session.get(Organization, actor.organization_id)
+    if organization is None:
+        raise NotFound()
+    lock_row(organization)
+    contact = {name: changes[name] for name in CONTACT_FIELDS if name in changes}
+    cleaned = validate_organization(organization_values(organization) | contact)
+    for name in CONTACT_FIELDS:
+        setattr(organization, name, cleaned[name])
     db.session.flush()
     return organization
 
@@ -104,10 +131,38 @@ def set_related_organizations(organization: Organization, related_ids: list[int]
     db.session.expire(organization)
 
 
-def set_status(actor: User, organization: Organization, status: OrganizationStatus) -> None:
+ACTIONS = {OrganizationStatus.APPROVED: "approve", OrganizationStatus.REJECTED: "reject"}
+
+
+def set_status(
+    actor: User, organization: Organization, status: OrganizationStatus, reason: str = ""
+) -> None:
+    """Approve or reject (or set back to pending), with the reason in the audit log."""
     require_role(actor, Role.ADMIN)
+    reason = clean_reason(reason) if reason and reason.strip() else ""
+    lock_row(organization)
+    before = organization.status
+    if before == status:
+        return
     organization.status = status
     db.session.flush()
+    audit.record(
+        actor,
+        "organization",
+        organization.id,
+        ACTIONS.get(status, "update"),
+        from_state=before.value,
+        to_state=status.value,
+        reason=reason,
+    )
+
+
+def require_rejection_reason(reason: str | None) -> str:
+    """A rejection on the page says why (the audit log keeps it): the reason, or
+    ValidationFailed."""
+    if not reason or not reason.strip():
+        raise ValidationFailed({"reason": Message(N_("Say why the organisation is rejected."))})
+    return clean_reason(reason)
 
 
 def register_sme(organization_values: dict, user_values: dict) -> User:

@@ -12,6 +12,7 @@ from equipment_share.extensions import db
 from equipment_share.models import Booking, Equipment, RateCardVersion, User, utcnow
 from equipment_share.services import audit
 from equipment_share.services.access import owns_equipment
+from equipment_share.services.locks import lock_row
 
 # The rate fields an instrument lists itself (API.md); they mirror the version in force.
 LISTED_FIELDS = ("hourly_rate", "setup_fee", "min_charge_minutes", "billing_increment_minutes")
@@ -57,13 +58,32 @@ def listed_rate_card(equipment: Equipment) -> RateCard:
     )
 
 
-def rate_card_in_force(
-    equipment: Equipment, at: datetime | None = None
+def in_force_id(at: datetime):
+    """The id of the version in force at `at` for the instrument of the enclosing query (a
+    correlated subquery), so the rate card is read in the statement that reads the instrument."""
+    return (
+        select(RateCardVersion.id)
+        .where(RateCardVersion.equipment_id == Equipment.id, RateCardVersion.effective_from <= at)
+        .order_by(RateCardVersion.effective_from.desc())
+        .limit(1)
+        .correlate(Equipment)
+        .scalar_subquery()
+    )
+
+
+def rate_card_of(
+    equipment: Equipment, version: RateCardVersion | None
 ) -> tuple[RateCardVersion | None, RateCard]:
-    version = in_force(equipment, at)
+    """The card of a version already read (None: the instrument's listed fields)."""
     if version is None:
         return None, listed_rate_card(equipment)
     return version, to_rate_card(version_values(version), equipment.timezone)
+
+
+def rate_card_in_force(
+    equipment: Equipment, at: datetime | None = None
+) -> tuple[RateCardVersion | None, RateCard]:
+    return rate_card_of(equipment, in_force(equipment, at))
 
 
 def frozen_rate_card(booking: Booking) -> RateCard:
@@ -142,12 +162,14 @@ def apply_due_versions(now: datetime | None = None) -> int:
     """Copy the version now in force onto each instrument's listed rates (a daily job, so the
     catalogue shows a scheduled change once it takes effect); returns how many changed."""
     changed = 0
-    for equipment in db.session.scalars(select(Equipment)):
+    for equipment in db.session.scalars(select(Equipment).order_by(Equipment.id)).all():
         version = in_force(equipment, now)
-        if version is None:
+        if version is None or _listed(equipment) == _listed(version):
             continue
-        before = {name: getattr(equipment, name) for name in LISTED_FIELDS}
-        after = {name: getattr(version, name) for name in LISTED_FIELDS}
+        # Another run of this job (a second app server's cron) may be at the same instrument:
+        # lock it and look again, so the change and its audit entry are written once.
+        lock_row(equipment)
+        before, after = _listed(equipment), _listed(version)
         if before != after:
             for name, value in after.items():
                 setattr(equipment, name, value)
@@ -161,6 +183,10 @@ def apply_due_versions(now: datetime | None = None) -> int:
             )
             changed += 1
     return changed
+
+
+def _listed(rates: Equipment | RateCardVersion) -> dict:
+    return {name: getattr(rates, name) for name in LISTED_FIELDS}
 
 
 def _append(

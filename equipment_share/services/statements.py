@@ -7,7 +7,7 @@ users, finance and the administrators see it; for anyone else it does not exist 
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from equipment_share.domain.errors import NotFound
@@ -27,6 +27,7 @@ from equipment_share.models import (
     Role,
     UsageRecord,
     User,
+    utcnow,
 )
 
 OPERATORS = (Role.ADMIN, Role.FINANCE)
@@ -55,6 +56,20 @@ def statement_organizations(viewer: User) -> list[Organization]:
             select(Organization)
             .where(Organization.status == OrganizationStatus.APPROVED)
             .order_by(Organization.kind, Organization.name)
+        )
+    )
+
+
+def latest_activity(organization: Organization) -> datetime | None:
+    """When the organisation's latest usage record (as SME or as platform) occurred, up to now:
+    the statement page opens on that period rather than on an empty month."""
+    return db.session.scalar(
+        select(func.max(UsageRecord.occurred_at)).where(
+            or_(
+                UsageRecord.organization_id == organization.id,
+                UsageRecord.platform_id == organization.id,
+            ),
+            UsageRecord.occurred_at <= utcnow(),
         )
     )
 

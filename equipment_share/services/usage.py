@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, false, select
 from sqlalchemy.exc import IntegrityError
 
+from equipment_share.database import serialise_with_period_locks
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.bookings import BookingAction, BookingStatus
-from equipment_share.domain.bookings import next_status as next_booking_status
 from equipment_share.domain.errors import (
     N_,
-    Forbidden,
     InvalidState,
     NotFound,
     RuleViolation,
@@ -30,8 +29,9 @@ from equipment_share.domain.fees import (
     no_show_fee,
     usage_fee,
 )
-from equipment_share.domain.fields import check_text
+from equipment_share.domain.fields import check_text, clean_reason
 from equipment_share.domain.usage import (
+    EARLY_CHECK_IN,
     UsageAction,
     UsageKind,
     UsageStatus,
@@ -45,12 +45,19 @@ from equipment_share.domain.usage import (
 )
 from equipment_share.extensions import db
 from equipment_share.models import Booking, Equipment, Role, UsageRecord, User, utcnow
-from equipment_share.services import audit, notifications
-from equipment_share.services.access import can_see_booking, owns_equipment
+from equipment_share.services import audit, notifications, period_locks
+from equipment_share.services.access import (
+    can_see_booking,
+    is_booking_sme,
+    is_platform_of,
+    require_booking_sme,
+    require_platform_of,
+)
+from equipment_share.services.booking_states import change_status
+from equipment_share.services.locks import lock_booking, lock_row
 from equipment_share.services.rate_cards import frozen_rate_card
 
 NOTE_MAX_LENGTH = 2000
-REASON_MAX_LENGTH = 2000
 # the values an audit entry compares before and after a change
 TRACKED = (
     "kind",
@@ -72,20 +79,13 @@ def booked_interval(booking: Booking) -> Interval:
 # --- who may do what (pages and the API ask here) ---
 
 
-def is_booking_sme(actor: User | None, booking: Booking) -> bool:
-    return (
-        actor is not None
-        and actor.role == Role.SME
-        and actor.organization_id == booking.organization_id
-    )
-
-
 def may_check_in(actor: User | None, booking: Booking, now: datetime | None = None) -> bool:
     return (
-        owns_equipment(actor, booking.equipment)
+        is_platform_of(actor, booking)
         and booking.status == BookingStatus.CONFIRMED
         and booking.usage_record is None
         and may_check_in_at(booked_interval(booking), now or utcnow())
+        and _open_for_changes(booking.start_at)
     )
 
 
@@ -93,21 +93,25 @@ def may_record(actor: User | None, booking: Booking, now: datetime | None = None
     """Enter actual times: the owning platform, once a confirmed booking has begun."""
     record = booking.usage_record
     return (
-        owns_equipment(actor, booking.equipment)
+        is_platform_of(actor, booking)
         and booking.status == BookingStatus.CONFIRMED
         and (record is None or record.status == UsageStatus.IN_PROGRESS)
-        and (now or utcnow()) >= booking.start_at - timedelta(hours=1)
+        and (now or utcnow()) >= booking.start_at - EARLY_CHECK_IN
+        and _open_for_changes(booking.start_at)
     )
 
 
 def may_check_out(actor: User | None, record: UsageRecord) -> bool:
-    return owns_equipment(actor, record.booking.equipment) and can_transition(
-        record.status, UsageAction.CHECK_OUT
+    return (
+        is_platform_of(actor, record.booking)
+        and can_transition(record.status, UsageAction.CHECK_OUT)
+        and _open_for_changes(record.occurred_at)
     )
 
 
 def may_settle(actor: User | None, record: UsageRecord) -> bool:
-    """Confirm or dispute: the booking SME, while the record is open."""
+    """Confirm: the booking SME, while the record waits for its answer (a disputed record waits
+    for the platform's correction instead)."""
     return is_booking_sme(actor, record.booking) and can_transition(
         record.status, UsageAction.CONFIRM
     )
@@ -122,26 +126,24 @@ def may_dispute(actor: User | None, record: UsageRecord) -> bool:
 def may_correct(actor: User | None, record: UsageRecord) -> bool:
     """New actual times: not for a late-cancellation charge (`correct` refuses it)."""
     return (
-        owns_equipment(actor, record.booking.equipment)
+        is_platform_of(actor, record.booking)
         and can_transition(record.status, UsageAction.CORRECT)
         and record.kind != UsageKind.LATE_CANCELLATION
+        and _open_for_changes(record.occurred_at)
     )
 
 
 def may_waive(actor: User | None, record: UsageRecord) -> bool:
-    return owns_equipment(actor, record.booking.equipment) and can_transition(
-        record.status, UsageAction.WAIVE
+    return (
+        is_platform_of(actor, record.booking)
+        and can_transition(record.status, UsageAction.WAIVE)
+        and _open_for_changes(record.occurred_at)
     )
 
 
-def _require_platform_of(actor: User, booking: Booking) -> None:
-    if not owns_equipment(actor, booking.equipment):
-        raise Forbidden(N_("Only the platform that owns the instrument may do this."))
-
-
-def _require_booking_sme(actor: User, booking: Booking) -> None:
-    if not is_booking_sme(actor, booking):
-        raise Forbidden(N_("Only the enterprise that made the booking may do this."))
+def _open_for_changes(instant: datetime) -> bool:
+    """Not in a locked period: the buttons follow the rule `_require_open_period` enforces."""
+    return not period_locks.is_locked(instant)
 
 
 # --- recording ---
@@ -149,8 +151,10 @@ def _require_booking_sme(actor: User, booking: Booking) -> None:
 
 def check_in(actor: User, booking: Booking, now: datetime | None = None) -> UsageRecord:
     """The platform starts the clock: the SME is at the instrument now."""
-    _require_platform_of(actor, booking)
+    require_platform_of(actor, booking)
     now = now or utcnow()
+    lock_booking(booking)
+    _require_open_period(booking.start_at, now)
     _require_confirmed_without_record(booking)
     if not may_check_in_at(booked_interval(booking), now):
         raise RuleViolation(
@@ -173,8 +177,9 @@ def check_out(
     note: str = "",
 ) -> UsageRecord:
     """The platform stops the clock now; the use is priced and the booking completed."""
-    _require_platform_of(actor, record.booking)
-    _lock(record)
+    require_platform_of(actor, record.booking)
+    _lock_with_booking(record)  # it completes the booking
+    _require_open_period(record.occurred_at)
     status = next_status(record.status, UsageAction.CHECK_OUT)
     now = now or utcnow()
     if now <= record.actual_start:
@@ -199,11 +204,13 @@ def record_usage(
     now: datetime | None = None,
 ) -> UsageRecord:
     """The platform enters the actual times after the fact (or closes a check-in with them)."""
-    _require_platform_of(actor, booking)
+    require_platform_of(actor, booking)
     now = now or utcnow()
+    lock_booking(booking)
     record = booking.usage_record
     if record is not None:
         _lock(record)
+    _require_open_period(booking.start_at, actual_start)
     if record is not None and record.status != UsageStatus.IN_PROGRESS:
         raise InvalidState(N_("Use of this booking has already been recorded."))
     if record is None:
@@ -240,6 +247,7 @@ def _charge(
 ) -> UsageRecord | None:
     if statement is None or booking.usage_record is not None:
         return None
+    _require_open_period(booking.start_at)
     record = _new_record(actor, booking, kind, UsageStatus.RECORDED)
     _set_statement(record, statement)
     db.session.add(record)
@@ -253,14 +261,14 @@ def _charge(
 
 
 def confirm(actor: User, record: UsageRecord, now: datetime | None = None) -> UsageRecord:
-    _require_booking_sme(actor, record.booking)
+    require_booking_sme(actor, record.booking)
     _lock(record)
     return _settle(actor, record, now or utcnow(), "confirm")
 
 
 def dispute(actor: User, record: UsageRecord, reason: str | None) -> UsageRecord:
-    _require_booking_sme(actor, record.booking)
-    reason = _reason(reason)
+    require_booking_sme(actor, record.booking)
+    reason = clean_reason(reason)
     _lock(record)
     before = _snapshot(record)
     record.status = next_status(record.status, UsageAction.DISPUTE)
@@ -284,9 +292,10 @@ def correct(
     """New actual times (and items) for a recorded or disputed record; back to recorded for the
     SME to confirm. A no-show or late-cancellation charge corrected with times becomes use."""
     booking = record.booking
-    _require_platform_of(actor, booking)
-    reason = _reason(reason)
-    _lock(record)
+    require_platform_of(actor, booking)
+    reason = clean_reason(reason)
+    _lock_with_booking(record)  # a corrected no-show completes the booking
+    _require_open_period(record.occurred_at, actual_start)
     status = next_status(record.status, UsageAction.CORRECT)
     if record.kind == UsageKind.LATE_CANCELLATION:
         raise InvalidState(N_("A cancelled booking was not used; its charge can only be waived."))
@@ -310,9 +319,10 @@ def correct(
 
 def waive(actor: User, record: UsageRecord, reason: str | None) -> UsageRecord:
     """The platform drops the charge: the record stays, at no fee, for the SME to confirm."""
-    _require_platform_of(actor, record.booking)
-    reason = _reason(reason)
+    require_platform_of(actor, record.booking)
+    reason = clean_reason(reason)
     _lock(record)
+    _require_open_period(record.occurred_at)
     before = _snapshot(record)
     status = next_status(record.status, UsageAction.WAIVE)
     _set_statement(record, FeeStatement(()))
@@ -402,6 +412,14 @@ def visible_usage(viewer: User | None, usage_id: int) -> UsageRecord:
 # --- the parts ---
 
 
+def _require_open_period(*instants: datetime | None) -> None:
+    """The one check every change of use makes: none of the days it touches is in a locked
+    period (409 period_locked). Taken in the change's own transaction, serialised with locking
+    a period, so a lock and a change cannot pass each other unseen."""
+    serialise_with_period_locks(exclusive=False)
+    period_locks.require_open(*instants)
+
+
 def _require_confirmed_without_record(booking: Booking) -> None:
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidState(
@@ -480,10 +498,16 @@ def _reopen(record: UsageRecord, status: UsageStatus, reason: str) -> None:
 
 
 def _lock(record: UsageRecord) -> None:
-    """Re-read the record under a row lock (PostgreSQL), so two people answering it at once
-    act one after the other, the second on what the first left; SQLite's write lock does the
-    same for its single writer."""
-    db.session.refresh(record, with_for_update=True)
+    """Re-read the record under a row lock, so two people answering it at once act one after
+    the other, the second on what the first left."""
+    lock_row(record)
+
+
+def _lock_with_booking(record: UsageRecord) -> None:
+    """Lock the booking, then its record: the order every change that touches both takes (check-in
+    and recording lock the booking first too), so two of them never wait for each other."""
+    lock_booking(record.booking)
+    _lock(record)
 
 
 def _flush_new_record(record: UsageRecord) -> None:
@@ -496,24 +520,7 @@ def _flush_new_record(record: UsageRecord) -> None:
 
 
 def _complete_booking(actor: User, booking: Booking) -> None:
-    old_status = booking.status
-    booking.status = next_booking_status(old_status, BookingAction.COMPLETE)
-    booking.sequence += 1
-    db.session.flush()
-    audit.record(
-        actor,
-        "booking",
-        booking.id,
-        BookingAction.COMPLETE.value,
-        from_state=old_status.value,
-        to_state=booking.status.value,
-    )
-
-
-def _reason(reason: str | None) -> str:
-    if (message := check_text(reason, REASON_MAX_LENGTH, required=True)) is not None:
-        raise ValidationFailed({"reason": message})
-    return reason.strip()
+    change_status(actor, booking, BookingAction.COMPLETE)
 
 
 def _snapshot(record: UsageRecord) -> dict:

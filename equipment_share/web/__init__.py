@@ -11,20 +11,35 @@ from equipment_share.web import (
     bookings,
     calendars,
     catalogue,
+    claims,
+    dashboard,
+    funds,
+    health,
+    invoices,
     manage,
+    notices,
     rate_cards,
+    reports,
+    schedule,
     settings,
     statements,
+    subsidy_policies,
+    today,
     usage,
 )
-from equipment_share.web.forms import WEEKDAYS, EmptyForm
+from equipment_share.web.forms import WEEKDAYS, EmptyForm, invalid_attrs
 from equipment_share.web.helpers import IdConverter
-from equipment_share.web.labels import label
+from equipment_share.web.labels import label, purpose_label
 
 BLUEPRINT_MODULES = (
+    health,
     auth,
+    dashboard,
+    reports,
     catalogue,
     bookings,
+    schedule,
+    today,
     usage,
     calendars,
     manage,
@@ -32,7 +47,12 @@ BLUEPRINT_MODULES = (
     admin,
     audit,
     settings,
+    notices,
     statements,
+    funds,
+    invoices,
+    subsidy_policies,
+    claims,
 )
 
 
@@ -44,12 +64,16 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.context_processor(_template_helpers)
     app.jinja_env.globals["label"] = label
+    app.jinja_env.globals["purpose_label"] = purpose_label
+    app.jinja_env.globals["invalid_attrs"] = invalid_attrs
 
 
 def _template_helpers() -> dict:
     return {
         "languages": current_app.config["LANGUAGES"],
         "current_locale": select_locale(),
-        "language_form": EmptyForm(),
+        # formdata=None: only its CSRF token is needed, and reading the request's form here
+        # would raise again on the 413 page of a body over the size limit
+        "language_form": EmptyForm(formdata=None),
         "weekday_names": dict(WEEKDAYS),
     }

@@ -1,29 +1,47 @@
-"""The audit log for the operators: every change, newest first, filtered; and the chain's head.
+"""The audit log for the operators: every change, newest first, filtered, in the reader's words
+(web/audit_words.py); the same filtered entries as XLSX or CSV; and the chain's head.
 
 Verifying the whole hash chain on each page view would read the whole table, so the page shows
 the head only and points to `flask --app equipment_share verify-audit`.
 """
 
-import json
-import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import DateField, Form, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from equipment_share.extensions import db
-from equipment_share.models import Role
+from equipment_share.models import Role, utcnow
 from equipment_share.services import audit
+from equipment_share.services.audit_exports import audit_csv, audit_filename, audit_xlsx
 from equipment_share.services.audit_lists import (
+    MAX_EXPORT_ENTRIES,
     AuditFilters,
-    actors,
     audit_entries,
-    booking_ids,
+    count_entries,
+    entries_in_batches,
+    names_for,
     object_types,
+)
+from equipment_share.web.audit_words import (
+    OBJECT_TYPES,
+    export_headers,
+    export_row,
+    readable_entries,
 )
 from equipment_share.web.forms import options
 from equipment_share.web.helpers import MAX_ID, role_required, to_local
@@ -31,34 +49,8 @@ from equipment_share.web.helpers import MAX_ID, role_required, to_local
 bp = Blueprint("audit", __name__)
 PER_PAGE = 50
 HEAD_HASH_DIGITS = 12
-# how json_value writes an instant: ISO 8601 in UTC
-INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$")
-
-OBJECT_TYPES = {
-    "booking": _l("Booking"),
-    "usage": _l("Usage record"),
-    "rate_card": _l("Rate card"),
-    "equipment": _l("Instrument"),
-}
-ACTIONS = {
-    "create": _l("created"),
-    "revise": _l("revised"),
-    "approve": _l("approved"),
-    "reject": _l("rejected"),
-    "cancel": _l("cancelled"),
-    "no_show": _l("marked as no-show"),
-    "complete": _l("completed"),
-    "check_in": _l("checked in"),
-    "check_out": _l("checked out"),
-    "record": _l("use recorded"),
-    "charge": _l("charged"),
-    "confirm": _l("confirmed"),
-    "auto_confirm": _l("confirmed automatically"),
-    "dispute": _l("disputed"),
-    "correct": _l("corrected"),
-    "waive": _l("waived"),
-    "apply_rate_card": _l("listed rates follow the rate card in force"),
-}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILTER_NAMES = ("object_type", "object_id", "user", "start", "end")
 
 
 class AuditFilterForm(Form):
@@ -93,48 +85,28 @@ def _local_midnight(day: date) -> datetime:
 
 
 def _query_args() -> dict:
-    """The filters as typed, for the pager's links."""
-    return {
-        name: request.args[name]
-        for name in ("object_type", "object_id", "user", "start", "end")
-        if request.args.get(name)
-    }
+    """The filters as typed, for the pager's and the exports' links."""
+    return {name: request.args[name] for name in FILTER_NAMES if request.args.get(name)}
 
 
-def change_lines(changes: dict) -> list[tuple[str, str | None, str]]:
-    """(field, old, new) for an entry's changes; old is None when the entry records a value
-    rather than a change (a new rate card lists its values)."""
-    lines = []
-    for name, value in changes.items():
-        if isinstance(value, dict) and set(value) == {"from", "to"}:
-            old, new = _shown(value["from"]), _shown(value["to"])
-            if old != new:  # e.g. a note that went from none to empty
-                lines.append((name, old, new))
-        else:
-            lines.append((name, None, _shown(value)))
-    return lines
+def _filter_form() -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    form.object_type.choices = options(
+        [("", _l("All objects"))]
+        + [(name, OBJECT_TYPES.get(name, name)) for name in object_types()]
+    )
+    form.validate()
+    return form
 
 
-def _shown(value) -> str:
-    """A value kept in `changes` as the reader wants it: instants in local time, lists as JSON."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-    if isinstance(value, str) and INSTANT.match(value):
-        return to_local(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
+def _is_admin() -> bool:
+    return current_user.role == Role.ADMIN
 
 
 @bp.route("/audit")
 @role_required(Role.ADMIN, Role.FINANCE)
 def entries():
-    form = AuditFilterForm(request.args)
-    types = object_types()
-    form.object_type.choices = options(
-        [("", _l("All objects"))] + [(name, OBJECT_TYPES.get(name, name)) for name in types]
-    )
-    form.validate()
+    form = _filter_form()
     page = db.paginate(
         audit_entries(current_user, _filters(form)), per_page=PER_PAGE, error_out=False
     )
@@ -144,11 +116,74 @@ def entries():
         form=form,
         page=page,
         args=_query_args(),
-        actors=actors(page.items),
-        booking_ids=booking_ids(page.items),
-        object_types=OBJECT_TYPES,
-        actions=ACTIONS,
-        change_lines=change_lines,
+        rows=readable_entries(page.items, names_for(page.items), admin=_is_admin()),
         head_position=head_position,
         head_hash=head_hash[:HEAD_HASH_DIGITS],
+    )
+
+
+@bp.route("/audit.xlsx")
+@role_required(Role.ADMIN, Role.FINANCE)
+def export_xlsx():
+    return _export("xlsx")
+
+
+@bp.route("/audit.csv")
+@role_required(Role.ADMIN, Role.FINANCE)
+def export_csv():
+    return _export("csv")
+
+
+def _export(extension: str):
+    """The entries the page's filters select, all pages of them, in the page's words."""
+    form = _filter_form()
+    query = audit_entries(current_user, _filters(form))
+    total = count_entries(query)
+    if total > MAX_EXPORT_ENTRIES:
+        flash(
+            _(
+                "%(count)d entries match: at most %(limit)d can be exported at once. "
+                "Narrow the filters (a shorter period, one object type).",
+                count=total,
+                limit=MAX_EXPORT_ENTRIES,
+            ),
+            "error",
+        )
+        return redirect(url_for("audit.entries", **_query_args()))
+    rows = _export_rows(query)
+    if extension == "xlsx":
+        body, mimetype = (
+            audit_xlsx(_("Audit log"), _filters_text(form), export_headers(), rows),
+            XLSX,
+        )
+    else:
+        body, mimetype = audit_csv(export_headers(), rows), "text/csv; charset=utf-8"
+    response = Response(body, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=audit_filename(extension))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _export_rows(query):
+    admin = _is_admin()
+    for batch in entries_in_batches(query):
+        for entry in readable_entries(batch, names_for(batch), links=False, admin=admin):
+            yield export_row(entry)
+
+
+def _filters_text(form: AuditFilterForm) -> str:
+    """What the file holds: the filters that applied, and when it was made."""
+    parts = []
+    for field in (form.object_type, form.object_id, form.user, form.start, form.end):
+        if field.errors or not field.data:
+            continue
+        value = field.data
+        if field.name == "object_type":
+            value = {choice.value: choice.label for choice in field.choices}.get(value, value)
+        parts.append(f"{field.label.text}: {value}")
+    made = to_local(utcnow()).strftime("%Y-%m-%d %H:%M")
+    return _(
+        "Filters: %(filters)s. Exported %(when)s.",
+        filters="; ".join(parts) if parts else _("none"),
+        when=made,
     )

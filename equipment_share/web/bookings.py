@@ -3,37 +3,36 @@ one booking with its history, and the buttons that change a booking's state."""
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from babel.dates import format_date
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.errors import (
     BookingConflict,
-    DomainError,
     OutsideIdleWindow,
     RuleViolation,
     ValidationFailed,
 )
+from equipment_share.domain.fields import check_interval
 from equipment_share.domain.usage import lines_from_data
-from equipment_share.domain.week_grid import (
-    build_week_grid,
-    default_booking_minutes,
-    monday_of,
-    week_window,
-)
+from equipment_share.domain.week_grid import default_booking_minutes, monday_of
 from equipment_share.errors import STATUS_FOR_CODE, error_page
 from equipment_share.extensions import db
 from equipment_share.i18n import translate
 from equipment_share.models import Booking, Equipment, Role, utcnow
 from equipment_share.services import booking_lists
 from equipment_share.services.access import visible_booking, visible_equipment
-from equipment_share.services.availability import equipment_availability
+from equipment_share.services.booking_lists import visible_bookings_query
 from equipment_share.services.bookings import (
     approve,
     booking_estimate,
@@ -47,11 +46,15 @@ from equipment_share.services.bookings import (
     may_decide,
     may_mark_no_show,
     reject,
+    shows_estimate,
 )
-from equipment_share.services.equipment import equipment_idle_time
+from equipment_share.services.catalogue import FREE_SEARCH_MAX_DAYS
 from equipment_share.services.rate_cards import frozen_rate_card
+from equipment_share.services.suggestions import window_problem
+from equipment_share.services.week_view import week_grid, week_legend
 from equipment_share.web.forms import BookingForm, ReasonForm
 from equipment_share.web.helpers import (
+    apply_change,
     from_local,
     id_argument,
     redirect_back,
@@ -86,7 +89,7 @@ AUDIT_ACTIONS = {
 }
 
 # What a template may ask about a booking: the services' own rules, never re-derived.
-for rule in (may_cancel, may_decide, may_mark_no_show, cancels_late):
+for rule in (may_cancel, may_decide, may_mark_no_show, cancels_late, shows_estimate):
     bp.add_app_template_global(rule)
 
 
@@ -106,46 +109,95 @@ def _viewer():
     return current_user if current_user.is_authenticated else None
 
 
-def _requested_monday(today: date) -> date:
-    """The Monday of ?start=YYYY-MM-DD, or of this week when it is missing, wrong or far off."""
+def _requested_monday(today: date, selected: Interval | None, zone: ZoneInfo) -> date:
+    """The Monday of the selected window, else of ?start=YYYY-MM-DD, or of this week when it is
+    missing, wrong or far off."""
     this_monday = monday_of(today)
     try:
-        monday = monday_of(date.fromisoformat(request.args.get("start", "")))
+        first_day = (
+            selected.start.astimezone(zone).date()
+            if selected is not None
+            # a datetime-local start without its end still picks its week
+            else date.fromisoformat(request.args.get("start", "")[:10])
+        )
     except ValueError:
         return this_monday
+    monday = monday_of(first_day)
     return monday if abs(monday - this_monday) <= WEEK_VIEW_REACH else this_monday
+
+
+def _selected_window() -> Interval | None:
+    """?start=…&end=… as datetime-local values (a search's window, in the deployment's zone):
+    the window to offer for booking above the week; None unless both read, in order, and at
+    most as long as a search may ask."""
+    start, end = (_local_input(request.args.get(name, "")) for name in ("start", "end"))
+    if start is None or end is None:
+        return None
+    if check_interval(start, end, max_days=FREE_SEARCH_MAX_DAYS) is not None:
+        return None
+    return Interval(start, end)
+
+
+def _local_input(value: str) -> datetime | None:
+    try:
+        return from_local(datetime.strptime(value[:16], INPUT_FORMAT))
+    except (ValueError, OverflowError):
+        return None
+
+
+@lru_cache(maxsize=512)
+def _day_labels(locale: str, monday: date) -> tuple[tuple[str, str, str], ...]:
+    """Weekday, month-day, and both, of each day of a week in a locale. Babel's date formatting
+    cost about as much as the rest of the grid, and a week's labels never change."""
+    days = [monday + timedelta(days=offset) for offset in range(7)]
+    return tuple(
+        (
+            format_date(day, "EEE", locale=locale),
+            format_date(day, "MM-dd", locale=locale),
+            format_date(day, "MM-dd EEE", locale=locale),
+        )
+        for day in days
+    )
 
 
 @bp.route("/equipment/<int:equipment_id>/week")
 def week(equipment_id: int):
     viewer = _viewer()
     equipment = visible_equipment(viewer, equipment_id)
-    rules = booking_rules(equipment)
     now = utcnow()
     today = now.astimezone(ZoneInfo(equipment.timezone)).date()
-    monday = _requested_monday(today)
-    window = week_window(monday, ZoneInfo(equipment.timezone))
-    availability = equipment_availability(equipment, window)
-    grid = build_week_grid(
-        monday,
-        rules,
-        idle=equipment_idle_time(equipment, window),
-        free=availability.free,
-        busy=availability.busy,
-        now=now,
-        open_for_booking=equipment.active,
-    )
+    selected = _selected_window()
+    monday = _requested_monday(today, selected, ZoneInfo(equipment.timezone))
+    if selected is not None and monday != monday_of(
+        selected.start.astimezone(ZoneInfo(equipment.timezone)).date()
+    ):
+        selected = None  # too far off to show its week
+    grid = week_grid(viewer, equipment, monday, now)
+    booking_minutes = default_booking_minutes(booking_rules(equipment))
     return render_template(
         "bookings/week.html",
         equipment=equipment,
         grid=grid,
-        today=today,
+        today_column=(today - grid.monday).days,
         this_monday=monday_of(today),
-        booking_length=timedelta(minutes=default_booking_minutes(rules)),
-        min_slots=default_booking_minutes(rules) // rules.slot_minutes,
+        booking_length=timedelta(minutes=booking_minutes),
+        min_slots=booking_minutes // equipment.slot_minutes,
+        legend=week_legend(viewer, equipment),
+        day_labels=_day_labels(str(get_locale()), grid.monday),
+        book_url=url_for("bookings.new", equipment_id=equipment.id),
         # visitors may follow a free slot to sign in; signed-in users only if they may book
         links=viewer is None or may_book(viewer, equipment),
+        selected=selected,
+        selected_problem=_problem_text(equipment, selected, now),
+        selected_estimate=booking_estimate(equipment, selected) if selected else None,
     )
+
+
+def _problem_text(equipment: Equipment, selected: Interval | None, now) -> str | None:
+    if selected is None:
+        return None
+    problem = window_problem(equipment, selected, now)
+    return translate(problem) if problem is not None else None
 
 
 def _form_interval(form: BookingForm) -> Interval | None:
@@ -194,7 +246,14 @@ def new(equipment_id: int):
         form.form_errors.append(_("The date is out of range."))
         return _render_form(equipment, form, 422)
     try:
-        booking = create_booking(current_user, equipment.id, start, end, form.purpose.data or "")
+        booking = create_booking(
+            current_user,
+            equipment.id,
+            start,
+            end,
+            form.purpose.data or "",
+            purpose_category=form.purpose_category.data,
+        )
     except ValidationFailed as failure:
         db.session.rollback()
         show_errors(form, failure)
@@ -216,14 +275,57 @@ def new(equipment_id: int):
 
 
 @bp.route("/bookings")
-@role_required(Role.SME)
+@role_required(Role.SME, Role.FINANCE, Role.ADMIN)
 def mine():
+    if current_user.role != Role.SME:
+        return redirect(url_for("bookings.everything", **request.args))
     now = utcnow()
     page = db.paginate(
         booking_lists.organization_bookings(current_user, now), per_page=PER_PAGE, error_out=False
     )
     sections = _sections(page.items, lambda booking: booking_lists.sme_section(booking, now))
     return render_template("bookings/mine.html", page=page, sections=sections)
+
+
+@bp.route("/bookings/all")
+@role_required(Role.FINANCE, Role.ADMIN)
+def everything():
+    """Every booking, for finance and the operator: the API's list with its filters, latest
+    first."""
+    first_day, last_day = _date_argument("from"), _date_argument("to")
+    filters = {"status": _status_argument(), "from": first_day, "to": last_day}
+    query = visible_bookings_query(
+        current_user,
+        status=filters["status"],
+        start=_local_midnight(first_day) if first_day else None,
+        end=_local_midnight(last_day + timedelta(days=1)) if last_day else None,
+    )
+    query = query.order_by(None).order_by(Booking.start_at.desc(), Booking.id.desc())
+    page = db.paginate(
+        query.options(
+            selectinload(Booking.usage_record),
+            selectinload(Booking.organization),
+            selectinload(Booking.equipment).selectinload(Equipment.platform),
+        ),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "bookings/all.html", page=page, filters=filters, statuses=list(BookingStatus)
+    )
+
+
+def _date_argument(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(
+        day, datetime.min.time(), tzinfo=ZoneInfo(current_app.config["TIMEZONE"])
+    )
 
 
 def _sections(bookings: list[Booking], section_of: Callable) -> list[tuple[str, list[Booking]]]:
@@ -275,27 +377,12 @@ def detail(booking_id: int):
 
 def _change(booking_id: int, change: Callable[[Booking, str], tuple[str, str]]):
     """Load the booking (404 when the user may not see it), apply one change, say how it went,
-    and go back where the button was. A refusal changes nothing and is said in a flash."""
+    and go back where the button was."""
     booking = visible_booking(current_user, booking_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            message, category = change(booking, form.reason.data or "")
-        except DomainError as refusal:
-            db.session.rollback()
-            _flash_refusal(refusal)
-        else:
-            flash(message, category)
+        apply_change(lambda: change(booking, form.reason.data or ""), FIELD_LABELS)
     return redirect_back("bookings.detail", booking_id=booking_id)
-
-
-def _flash_refusal(refusal: DomainError) -> None:
-    if isinstance(refusal, ValidationFailed):
-        for name, message in refusal.fields.items():
-            field = FIELD_LABELS.get(name, name)
-            flash(_("%(field)s: %(message)s", field=field, message=translate(message)), "error")
-    else:
-        flash(translate(refusal.message), "error")
 
 
 @bp.route("/bookings/<int:booking_id>/approve", methods=["POST"])

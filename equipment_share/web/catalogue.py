@@ -1,6 +1,6 @@
 """The public catalogue: search instruments, read one, see its idle time."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 
@@ -10,21 +10,20 @@ from flask_login import current_user
 
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.equipment import CATEGORIES
+from equipment_share.domain.errors import N_
+from equipment_share.domain.fields import check_interval
 from equipment_share.extensions import db
-from equipment_share.models import Equipment
+from equipment_share.i18n import translate
 from equipment_share.services.access import owns_equipment, visible_equipment
-from equipment_share.services.availability import free_throughout, load_candidates
-from equipment_share.services.equipment import (
-    approved_platforms,
-    catalogue_query,
-    equipment_idle_time,
-    upcoming_window,
-)
+from equipment_share.services.availability import equipment_idle_time
+from equipment_share.services.bookings import may_book
+from equipment_share.services.catalogue import FREE_SEARCH_MAX_DAYS, search_catalogue
+from equipment_share.services.equipment import approved_platforms, upcoming_window
+from equipment_share.services.suggestions import suggest_free_windows
 from equipment_share.web.helpers import from_local, id_argument, to_local
 
 bp = Blueprint("catalogue", __name__)
 PER_PAGE = 24
-FREE_SEARCH_DAYS = 14
 INPUT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -39,12 +38,17 @@ def index():
     platform_id = id_argument("platform_id")
     free_from = request.args.get("free_from", "").strip()[:30] or None
     free_to = request.args.get("free_to", "").strip()[:30] or None
-    query = catalogue_query(_viewer(), text=text, category=category, platform_id=platform_id)
     window, window_error = _free_window(free_from, free_to)
-    if window is not None:
-        free = free_throughout(load_candidates(query), window)
-        query = query.where(Equipment.id.in_([equipment.id for equipment in free]))
+    query = search_catalogue(
+        _viewer(), text=text, category=category, platform_id=platform_id, free=window
+    )
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    viewer = _viewer()
+    suggestions = (
+        suggest_free_windows(viewer, window, text=text, category=category, platform_id=platform_id)
+        if window is not None and page.total == 0
+        else None
+    )
     return render_template(
         "catalogue/index.html",
         page=page,
@@ -59,6 +63,9 @@ def index():
         },
         window=window,
         window_error=window_error,
+        suggestions=suggestions,
+        # visitors may follow a booking link to sign in; signed-in users only if they may book
+        can_book=lambda equipment: viewer is None or may_book(viewer, equipment),
     )
 
 
@@ -81,10 +88,14 @@ def _free_window(free_from: str | None, free_to: str | None) -> tuple[Interval |
     start, end = _local_input(free_from), _local_input(free_to)
     if start is None or end is None:
         return None, _("Give the free time as a date and a time, for example 2026-03-02 09:00.")
-    if end <= start:
-        return None, _("The end must be after the start.")
-    if end - start > timedelta(days=FREE_SEARCH_DAYS):
-        return None, _("Search for free time of at most %(days)d days.", days=FREE_SEARCH_DAYS)
+    problem = check_interval(
+        start,
+        end,
+        max_days=FREE_SEARCH_MAX_DAYS,
+        too_long=N_("Search for free time of at most %(days)d days."),
+    )
+    if problem is not None:
+        return None, translate(problem)
     return Interval(start, end), None
 
 

@@ -1,6 +1,7 @@
 """Forms parse and type what the browser sends; the services decide what is valid."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -20,7 +21,21 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from equipment_share.domain.equipment import CATEGORIES
+from equipment_share.domain.bookings import PURPOSE_CATEGORIES
+from equipment_share.domain.equipment import CATEGORIES, split_keywords
+from equipment_share.web.labels import PURPOSES
+
+
+def strip_spaces(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def invalid_attrs(field, **attrs) -> dict:
+    """A field's HTML attributes, with aria-invalid and aria-describedby (naming the element
+    that holds its errors, `<id>-error`) when it has errors."""
+    if field.errors:
+        return attrs | {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}
+    return attrs
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -37,6 +52,16 @@ WEEKDAYS = [
     (5, _l("Sat")),
     (6, _l("Sun")),
 ]
+
+
+class KeywordsField(StringField):
+    """Keywords in one box, separated by commas: the data is a list, shown joined again."""
+
+    def process_formdata(self, valuelist):
+        self.data = split_keywords(valuelist[0]) if valuelist else []
+
+    def _value(self) -> str:
+        return ", ".join(self.data or [])
 
 
 def category_choices() -> list[SelectChoice]:
@@ -61,6 +86,12 @@ class OrganizationFields(FlaskForm):
     description = TextAreaField(_l("Description"))
 
 
+class ContactDetailsForm(FlaskForm):
+    address = OrganizationFields.address
+    contact_name = OrganizationFields.contact_name
+    contact_phone = OrganizationFields.contact_phone
+
+
 class RegistrationForm(OrganizationFields):
     user_name = StringField(_l("Your name"))
     email = EmailField(_l("E-mail"))
@@ -76,7 +107,7 @@ class OrganizationForm(OrganizationFields):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("E-mail"))
-    name = StringField(_l("Name"))
+    name = StringField(_lp("person", "Name"))
     password = PasswordField(_l("Password"))
     role = SelectField(
         _l("Role"),
@@ -92,15 +123,29 @@ class UserForm(FlaskForm):
     organization_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
 
 
+class UserEditForm(FlaskForm):
+    """What an admin changes about an account; the e-mail and password stay the user's own."""
+
+    name = StringField(_lp("person", "Name"))
+    role = UserForm.role
+    organization_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
+    active = BooleanField(_l("Active: may sign in and use API tokens"))
+
+
 class EquipmentForm(FlaskForm):
-    name = StringField(_l("Name"))
+    name = StringField(_lp("instrument", "Name"))
     name_en = StringField(_l("English name"))
     category = SelectField(_l("Category"), choices=category_choices)
     model = StringField(_l("Model"))
     location = StringField(_l("Location"))
     description = TextAreaField(_l("Description"))
-    hourly_rate = StringField(_l("Hourly rate (CNY)"))
-    setup_fee = StringField(_l("Setup fee (CNY)"))
+    keywords = KeywordsField(
+        _l("Keywords: aliases and abbreviations"),
+        description=_l("Separated by commas, e.g. SEM, 扫描电镜, 扫描电子显微镜"),
+    )
+    # a person may type " 300 ": the form trims it, the API does not (domain/fields.py)
+    hourly_rate = StringField(_l("Hourly rate (CNY)"), filters=[strip_spaces])
+    setup_fee = StringField(_l("Setup fee (CNY)"), filters=[strip_spaces])
     min_charge_minutes = IntegerField(_l("Minimum charge (minutes)"), validators=[InputRequired()])
     billing_increment_minutes = IntegerField(
         _l("Billing increment (minutes)"), validators=[InputRequired()]
@@ -119,7 +164,9 @@ class EquipmentForm(FlaskForm):
     )
     requires_approval = BooleanField(_l("Bookings need the platform's approval"))
     active = BooleanField(_l("Open for booking (untick for maintenance)"))
-    timezone = StringField(_l("Time zone"))
+    timezone = StringField(_l("Time zone"), filters=[strip_spaces])
+    original_value = StringField(_l("Original value (CNY)"), filters=[strip_spaces])
+    purchase_year = IntegerField(_l("Year of purchase"), validators=[Optional()])
     photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))
 
 
@@ -133,6 +180,7 @@ class WeeklyWindowForm(FlaskForm):
     )
     start_time = TimeField(_l("From"), validators=[InputRequired()])
     end_time = TimeField(_l("To"), validators=[InputRequired()])
+    overnight = BooleanField(_l("Runs overnight (ends the next day)"))
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid until"), validators=[Optional()])
 
@@ -153,6 +201,12 @@ class EmptyForm(FlaskForm):
 class BookingForm(FlaskForm):
     start = DateTimeLocalField(_l("Start"), validators=[InputRequired()])
     end = DateTimeLocalField(_l("End"), validators=[InputRequired()])
+    purpose_category = SelectField(
+        _l("Kind of use"),
+        choices=options((value, PURPOSES[value]) for value in PURPOSE_CATEGORIES),
+        default="research",
+        validate_choice=False,  # the booking service names a wrong value
+    )
     purpose = TextAreaField(_l("Purpose (what you will measure, for which project)"))
 
 
@@ -163,4 +217,7 @@ class ReasonForm(FlaskForm):
 
 
 class ProductionCalendarForm(FlaskForm):
-    calendar = FileField(_l("Production calendar (.ics)"), validators=[FileRequired()])
+    calendar = FileField(
+        _l("Production calendar (.ics)"),
+        validators=[FileRequired(message=_l("Choose the .ics file to upload."))],
+    )

@@ -1,16 +1,18 @@
 """Small things every page blueprint needs."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 
-from equipment_share.domain.errors import ValidationFailed
+from equipment_share.domain.errors import DomainError, ValidationFailed
+from equipment_share.extensions import db
 from equipment_share.i18n import translate
 from equipment_share.models import Role
 from equipment_share.services.access import require_role
@@ -60,6 +62,30 @@ def show_errors(
             field.errors = [*field.errors, translate(message)]
         else:
             form.form_errors.append(translate(message))
+
+
+def flash_refusal(refusal: DomainError, labels: Mapping | None = None) -> None:
+    """Say why a change was refused: each field's message with its label, or the one message."""
+    if isinstance(refusal, ValidationFailed):
+        for name, message in refusal.fields.items():
+            field = (labels or {}).get(name, name)
+            flash(_("%(field)s: %(message)s", field=field, message=translate(message)), "error")
+    else:
+        flash(translate(refusal.message), "error")
+
+
+def apply_change(change: Callable[[], tuple[str, str]], labels: Mapping | None = None) -> bool:
+    """Apply one change a button asked for and flash how it went: `change` returns its message
+    and flash category. A refusal (wrong side, wrong state, bad reason) changes nothing and is
+    flashed, the same on every page; the caller redirects either way."""
+    try:
+        message, category = change()
+    except DomainError as refusal:
+        db.session.rollback()
+        flash_refusal(refusal, labels)
+        return False
+    flash(message, category)
+    return True
 
 
 def from_local(value: datetime) -> datetime:

@@ -19,7 +19,25 @@ LABELS = {
     "completed": _l("completed"),
     "cancelled": _l("cancelled"),
     "no_show": _l("no-show"),
+    # claim states ("approved" and "rejected" are above)
+    "draft": _l("draft"),
+    "submitted": _l("submitted"),
+    "withdrawn": _l("withdrawn"),
+    "paid": _l("paid"),
 }
+# booking purpose categories ("other" is also an instrument category: these have their own words)
+PURPOSES = {
+    "research": _l("research and development"),
+    "product_testing": _l("product testing"),
+    "certification": _l("statutory certification"),
+    "training": _l("training"),
+    "other": _l("other use"),
+}
+
+
+def purpose_label(value) -> str:
+    key = getattr(value, "value", value)
+    return PURPOSES.get(key, key)
 
 
 def label(value) -> str:

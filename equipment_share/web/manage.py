@@ -1,13 +1,15 @@
 """A platform manages its instruments: rate card, booking rules, photo, idle windows and the
 production calendar."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from equipment_share.domain.calendars import MAX_CALENDAR_BYTES
-from equipment_share.domain.errors import ValidationFailed
+from equipment_share.body_limits import body_limit, upload_limit
+from equipment_share.domain.calendar_import import INVALID_FILE, MAX_CALENDAR_BYTES
+from equipment_share.domain.errors import N_, InvalidState, Message, ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.models import Equipment, IdleWindowKind, Role
 from equipment_share.services.access import owned_equipment
@@ -16,9 +18,11 @@ from equipment_share.services.equipment import (
     DEFAULT_VALUES,
     add_one_off_window,
     add_weekly_window,
+    bookings_depending_on_window,
     create_equipment,
     delete_idle_window,
     equipment_values,
+    find_idle_window,
     update_equipment,
 )
 from equipment_share.services.photos import save_photo
@@ -39,13 +43,19 @@ def _form_values(form: EquipmentForm) -> dict:
     return {name: getattr(form, name).data for name in EQUIPMENT_FIELDS}
 
 
+EMPTY_FILE = N_("The file is empty: choose it again, or another file.")
+
+
 def _store_photo(form: EquipmentForm, equipment: Equipment) -> None:
     upload = form.photo.data
     if upload and getattr(upload, "filename", ""):
+        data = upload.read(current_app.config["MAX_PHOTO_BYTES"] + 1)
+        if not data:
+            raise ValidationFailed({"photo": Message(EMPTY_FILE)})
         save_photo(
             current_user,
             equipment,
-            upload.read(current_app.config["MAX_PHOTO_BYTES"] + 1),
+            data,
             current_app.config["UPLOAD_FOLDER"],
             current_app.config["MAX_PHOTO_BYTES"],
         )
@@ -63,6 +73,7 @@ def equipment_list():
 
 
 @bp.route("/equipment/new", methods=["GET", "POST"])
+@body_limit(upload_limit("MAX_PHOTO_BYTES"))
 @role_required(Role.PLATFORM)
 def equipment_new():
     form = EquipmentForm(data=DEFAULT_VALUES | {"hourly_rate": "", "setup_fee": "0.00"})
@@ -80,6 +91,7 @@ def equipment_new():
 
 
 @bp.route("/equipment/<int:equipment_id>", methods=["GET", "POST"])
+@body_limit(upload_limit("MAX_PHOTO_BYTES"))
 @role_required(Role.PLATFORM)
 def equipment_edit(equipment_id: int):
     equipment = owned_equipment(current_user, equipment_id)
@@ -113,10 +125,12 @@ def _production_context(equipment: Equipment, **values) -> dict:
         or ProductionCalendarForm(prefix="production", formdata=None),
         "production_runs": upcoming_runs(equipment),
         "conflicts": values.pop("conflicts", []),
+        "calendar_detail": values.pop("calendar_detail", None),
     }
 
 
 @bp.route("/equipment/<int:equipment_id>/production-calendar", methods=["POST"])
+@body_limit(upload_limit(MAX_CALENDAR_BYTES))
 @role_required(Role.PLATFORM)
 def import_calendar(equipment_id: int):
     """Replace the production runs with an uploaded .ics file; conflicting bookings are listed."""
@@ -126,6 +140,8 @@ def import_calendar(equipment_id: int):
     if form.validate_on_submit():
         data = form.calendar.data.read(MAX_CALENDAR_BYTES + 1)
         try:
+            if not data:
+                raise ValidationFailed({"calendar": Message(EMPTY_FILE)})
             result = import_production_calendar(current_user, equipment, data)
         except ValidationFailed as error:
             failure = error
@@ -142,9 +158,26 @@ def import_calendar(equipment_id: int):
             return _edit_page(equipment, calendar_form=form, conflicts=result.conflicts)
     db.session.rollback()
     equipment = owned_equipment(current_user, equipment_id)
+    detail = None
     if failure is not None:
+        failure, detail = _without_parser_text(failure)
         show_errors(form, failure)
-    return _edit_page(equipment, calendar_form=form), 422
+    return _edit_page(equipment, calendar_form=form, calendar_detail=detail), 422
+
+
+def _without_parser_text(failure: ValidationFailed) -> tuple[ValidationFailed, str | None]:
+    """The page's sentence for a file the parser refused, and the parser's own (English) words
+    apart, for the platform's IT staff."""
+    message = failure.fields.get("calendar")
+    if message is None or message.template != INVALID_FILE:
+        return failure, None
+    readable = Message(
+        N_(
+            "The file is not a valid iCalendar (.ics) file. Export the calendar again from your "
+            "calendar program (Outlook, Google Calendar, Thunderbird) and upload that file."
+        )
+    )
+    return ValidationFailed(failure.fields | {"calendar": readable}), message.params.get("reason")
 
 
 def _edit_page(equipment: Equipment, **values):
@@ -195,11 +228,45 @@ def add_once(equipment_id: int):
 @bp.route("/equipment/<int:equipment_id>/idle-windows/<int:window_id>/delete", methods=["POST"])
 @role_required(Role.PLATFORM)
 def delete_window(equipment_id: int, window_id: int):
+    """Withdraw an idle window. While upcoming bookings depend on it, the platform is shown them
+    and may withdraw it anyway (`force`), which cancels them with notice, as the API's ?force=1."""
     equipment = owned_equipment(current_user, equipment_id)
     if EmptyForm().validate_on_submit():
-        delete_idle_window(current_user, equipment, window_id)
-        flash(_("Idle window removed."), "success")
+        force = request.form.get("force") == "1"
+        try:
+            cancelled = delete_idle_window(current_user, equipment, window_id, force=force)
+        except InvalidState:
+            db.session.rollback()
+            return _confirm_withdrawal(equipment_id, window_id)
+        if cancelled:
+            flash(
+                ngettext(
+                    "Idle window removed; %(num)d booking was cancelled and its enterprise notified.",
+                    "Idle window removed; %(num)d bookings were cancelled and their enterprises notified.",
+                    len(cancelled),
+                ),
+                "warning",
+            )
+        else:
+            flash(_("Idle window removed."), "success")
     return redirect(url_for("manage.equipment_edit", equipment_id=equipment.id) + "#idle")
+
+
+def _confirm_withdrawal(equipment_id: int, window_id: int):
+    """The bookings that withdrawing the window would cancel, and a button to do it anyway."""
+    equipment = owned_equipment(current_user, equipment_id)
+    window = find_idle_window(equipment, window_id)
+    return (
+        render_template(
+            "manage/withdraw_window.html",
+            equipment=equipment,
+            window=window,
+            dependent=bookings_depending_on_window(equipment, window),
+            weekly_kind=IdleWindowKind.WEEKLY,
+            form=EmptyForm(),
+        ),
+        409,
+    )
 
 
 def _rerender_with_errors(equipment, *, weekly_form=None, once_form=None, failure=None):

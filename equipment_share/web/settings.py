@@ -1,15 +1,31 @@
-"""The user's own settings: language, API tokens and the secret calendar feed link."""
+"""The user's own settings: language, API tokens, the secret calendar feed link, and the
+contact details and group robot (WeCom, DingTalk) of the user's organisation."""
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from equipment_share.domain.errors import ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.i18n import LANGUAGE_COOKIE
+from equipment_share.models import Role
 from equipment_share.services.calendars import make_feed_secret, revoke_feed_secret
+from equipment_share.services.organizations import CONTACT_FIELDS, update_contact_details
 from equipment_share.services.tokens import issue_token, revoke_token
-from equipment_share.web.forms import EmptyForm, TokenForm
-from equipment_share.web.helpers import redirect_back
+from equipment_share.services.webhooks import channel_of, queue_test, remove_channel, set_channel
+from equipment_share.web.forms import ContactDetailsForm, EmptyForm, TokenForm
+from equipment_share.web.helpers import redirect_back, role_required, show_errors
+from equipment_share.web.notices import WebhookForm
 
 bp = Blueprint("settings", __name__)
 ONE_YEAR = 365 * 24 * 3600
@@ -23,7 +39,14 @@ def language(code: str):
     if current_user.is_authenticated:
         current_user.locale = code
     response = make_response(redirect_back("catalogue.index"))
-    response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response
 
 
@@ -46,6 +69,8 @@ def _settings_page(*, form=None, new_token=None, feed_url=None):
         tokens=current_user.tokens,
         revoke_form=EmptyForm(),
         feed_url=feed_url,
+        # the same link for calendar apps, which subscribe to webcal:// links when clicked
+        webcal_url="webcal://" + feed_url.split("://", 1)[1] if feed_url else None,
     )
 
 
@@ -72,7 +97,75 @@ def revoke_feed():
 @bp.route("/settings/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    if EmptyForm().validate_on_submit() and revoke_token(current_user, token_id):
-        db.session.flush()
-        flash(_("The token is revoked."), "success")
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("settings.settings"))
+    if not revoke_token(current_user, token_id):
+        abort(404)  # not the user's token: whether it exists is not revealed
+    db.session.flush()
+    flash(_("The token is revoked."), "success")
     return redirect(url_for("settings.settings"))
+
+
+@bp.route("/settings/organization", methods=["GET", "POST"])
+@role_required(Role.PLATFORM, Role.SME)
+def organization():
+    """The user's organisation: its registered facts to read, its contact details to edit."""
+    current = current_user.organization
+    form = ContactDetailsForm(data={name: getattr(current, name) for name in CONTACT_FIELDS})
+    if form.validate_on_submit():
+        try:
+            update_contact_details(current_user, {name: form[name].data for name in CONTACT_FIELDS})
+        except ValidationFailed as failure:
+            db.session.rollback()
+            show_errors(form, failure)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("settings.organization"))
+    return _organization_page(form, _webhook_form())
+
+
+def _webhook_form() -> WebhookForm:
+    channel = channel_of(current_user.organization_id)
+    data = {"kind": channel.kind, "url": channel.url} if channel is not None else {}
+    return WebhookForm(formdata=None, data=data)
+
+
+def _organization_page(form: ContactDetailsForm, webhook_form: WebhookForm):
+    failed = form.errors or form.form_errors or webhook_form.errors or webhook_form.form_errors
+    return render_template(
+        "settings/organization.html",
+        form=form,
+        webhook_form=webhook_form,
+        channel=channel_of(current_user.organization_id),
+        organization=current_user.organization,
+    ), (422 if failed else 200)
+
+
+@bp.route("/settings/organization/webhook", methods=["POST"])
+@role_required(Role.PLATFORM, Role.SME)
+def webhook():
+    """Save, remove or test the organisation's group robot."""
+    current = current_user.organization
+    contact_form = ContactDetailsForm(
+        formdata=None, data={name: getattr(current, name) for name in CONTACT_FIELDS}
+    )
+    form = WebhookForm()
+    if not form.validate_on_submit():
+        return _organization_page(contact_form, form)
+    action = request.form.get("action", "save")
+    if action == "remove":
+        if remove_channel(current_user):
+            flash(_("The group robot is removed."), "success")
+    elif action == "test":
+        if queue_test(current_user) is not None:
+            flash(_("A test message is queued; it is posted within a minute."), "success")
+    else:
+        # an empty secret field keeps the stored secret (it is never shown back)
+        try:
+            set_channel(current_user, form.kind.data, form.url.data, form.secret.data or None)
+        except ValidationFailed as failure:
+            db.session.rollback()
+            show_errors(form, failure)
+            return _organization_page(contact_form, form)
+        flash(_("Saved."), "success")
+    return redirect(url_for("settings.organization"))

@@ -1,8 +1,8 @@
 """The fee statement page and its XLSX and CSV downloads.
 
 SME and platform users see their own organisation's statement; finance and the administrators
-choose the organisation. The period is whole local days, the last one included (the current
-month unless chosen), so a finance officer types the month as she says it: 1 to 31 March.
+choose the organisation. The period is whole local days, the last one included (unless chosen,
+the month of the organisation's latest usage, else the current month), so a finance officer types the month as she says it: 1 to 31 March.
 """
 
 from datetime import date
@@ -28,6 +28,7 @@ from equipment_share.services.statement_exports import (
 )
 from equipment_share.services.statements import (
     OPERATORS,
+    latest_activity,
     statement_for,
     statement_organization,
     statement_organizations,
@@ -59,9 +60,18 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def _period_form() -> PeriodForm:
-    """The requested days; a day left out is the current month's first or last."""
-    first, last = month_of(utcnow().astimezone(_zone()).date())
+def _default_month(organization_id: int | None) -> tuple[date, date]:
+    """The month of the organisation's latest usage, or the current month when it has none
+    (or none is chosen): a statement opens on the most recent period with data."""
+    latest = None
+    if organization_id is not None:
+        latest = latest_activity(statement_organization(current_user, organization_id))
+    return month_of((latest or utcnow()).astimezone(_zone()).date())
+
+
+def _period_form(organization_id: int | None) -> PeriodForm:
+    """The requested days; a day left out is the default month's first or last."""
+    first, last = _default_month(organization_id)
     form = PeriodForm(formdata=request.args)
     form.validate()
     if form.from_.data is None and not form.from_.errors:
@@ -103,8 +113,8 @@ def _query(form: PeriodForm, organization_id: int | None) -> dict:
 @bp.route("/statements")
 @role_required(*STATEMENT_ROLES)
 def statement():
-    form = _period_form()
     organization_id = _organization_id()
+    form = _period_form(organization_id)
     statement = _statement(form, organization_id, select_locale())
     return render_template(
         "statements/statement.html",
@@ -123,8 +133,9 @@ def statement():
 @role_required(*STATEMENT_ROLES)
 def download(extension: str):
     """The statement as a file, in Chinese with the registered names (see statement_exports)."""
-    form = _period_form()
-    statement: Statement | None = _statement(form, _organization_id(), locale=None)
+    organization_id = _organization_id()
+    form = _period_form(organization_id)
+    statement: Statement | None = _statement(form, organization_id, locale=None)
     if statement is None:
         if form.errors:
             messages = [error for errors in form.errors.values() for error in errors]

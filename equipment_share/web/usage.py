@@ -5,7 +5,7 @@ The usage service decides who may do what and whether the times and quantities h
 views load, call it, and say how it went. Times are read and shown in the instrument's zone.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -43,7 +43,13 @@ from equipment_share.services.usage import (
     waive,
 )
 from equipment_share.web.forms import EmptyForm, ReasonForm
-from equipment_share.web.helpers import is_local_path, redirect_back, show_errors
+from equipment_share.web.helpers import (
+    apply_change,
+    flash_refusal,
+    is_local_path,
+    redirect_back,
+    show_errors,
+)
 from equipment_share.web.usage_forms import (
     CheckOutForm,
     CorrectionForm,
@@ -166,28 +172,10 @@ def from_instrument_local(value: datetime, equipment: Equipment) -> datetime:
 
 
 def _act(booking: Booking, form: FlaskForm, change: Callable[[], str], labels=None):
-    """Apply one change and go back where the button was. A refusal changes nothing and is said
-    in a flash; one the viewer may never make (Forbidden) answers 403 from the error handler."""
+    """Apply one change and go back where the button was, as the booking pages do."""
     if form.validate_on_submit():
-        try:
-            message = change()
-        except DomainError as refusal:
-            db.session.rollback()
-            if refusal.code in ("forbidden", "not_found"):
-                raise
-            _flash_refusal(refusal, labels or FIELD_LABELS)
-        else:
-            flash(message, "success")
+        apply_change(lambda: (change(), "success"), labels or FIELD_LABELS)
     return redirect_back("bookings.detail", booking_id=booking.id)
-
-
-def _flash_refusal(refusal: DomainError, labels: Mapping) -> None:
-    if isinstance(refusal, ValidationFailed):
-        for name, message in refusal.fields.items():
-            field = labels.get(name, name)
-            flash(_("%(field)s: %(message)s", field=field, message=translate(message)), "error")
-    else:
-        flash(translate(refusal.message), "error")
 
 
 def _recorded_message(record: UsageRecord) -> str:
@@ -328,8 +316,9 @@ def _save_times(form, booking: Booking, card: RateCard, save: Callable, record=N
         return _render_times_form(booking, form, card, 422, record, correcting)
     except DomainError as refusal:
         db.session.rollback()
-        if refusal.code in ("forbidden", "not_found"):
-            raise
+        if refusal.code in ("forbidden", "not_found", "period_locked"):
+            flash_refusal(refusal)
+            return redirect(url_for("bookings.detail", booking_id=booking.id))
         form.form_errors.append(translate(refusal.message))
         return _render_times_form(
             booking, form, card, STATUS_FOR_CODE.get(refusal.code, 400), record, correcting

@@ -6,32 +6,16 @@ Mon-Sun 08:00-20:00 Asia/Shanghai.
 """
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from equipment_share.extensions import db
 from equipment_share.models import MaintenanceBlock, ProductionRun
-from equipment_share.services import bookings
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def next_weekday(weekday: int) -> date:
-    day = datetime.now(SHANGHAI).date() + timedelta(days=7)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
-
+from equipment_share.services import bookings, idle_spans
+from tests.clock import SHANGHAI, at, local, next_weekday
 
 TUESDAY = next_weekday(1)
 WEDNESDAY = TUESDAY + timedelta(days=1)
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
-
-
-def at(day: date, hour: int, minute: int = 0) -> str:
-    return local(day, hour, minute).isoformat()
 
 
 def span(day: date, start_hour: int, end_hour: int) -> dict:
@@ -44,11 +28,6 @@ def book(user, equipment, start_hour, end_hour, day=TUESDAY):
     )
     db.session.commit()
     return booking
-
-
-@pytest.fixture
-def sme_user(make_user):
-    return make_user("sme")
 
 
 @pytest.fixture
@@ -222,6 +201,15 @@ def test_an_invisible_instrument_has_no_availability(
 # --- the catalogue: instruments free throughout a window ------------------------------------
 
 
+@pytest.fixture(params=["expanded", "spans"])
+def free_search(request, app):
+    """Each free search runs both ways: expanding the idle windows, and from the idle spans (made
+    as the test's instruments are, by the session hook, once a coverage exists)."""
+    if request.param == "spans":
+        idle_spans.refresh_all()
+    return request.param
+
+
 def catalogue_ids(client, headers, **query) -> list[int]:
     response = client.get("/api/v1/equipment", query_string=query, headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -233,7 +221,7 @@ def free_window(day=TUESDAY, start_hour=10, end_hour=12) -> dict:
 
 
 def test_only_instruments_free_throughout_the_window_are_listed(
-    client, headers, sme_user, make_org, make_equipment
+    free_search, client, headers, sme_user, make_org, make_equipment
 ):
     platform, other_platform = make_org("platform"), make_org("platform")
     free = make_equipment(platform)
@@ -259,7 +247,7 @@ def test_only_instruments_free_throughout_the_window_are_listed(
 
 
 def test_a_booking_across_the_whole_window_excludes_the_instrument(
-    client, headers, sme_user, make_equipment
+    free_search, client, headers, sme_user, make_equipment
 ):
     booked = make_equipment()
     book(sme_user, booked, 9, 13)
@@ -269,7 +257,7 @@ def test_a_booking_across_the_whole_window_excludes_the_instrument(
 
 
 def test_the_free_search_combines_with_the_other_filters_and_pages(
-    client, headers, make_org, make_equipment
+    free_search, client, headers, make_org, make_equipment
 ):
     platform = make_org("platform")
     gcs = [make_equipment(platform, category="chromatography") for _ in range(3)]
@@ -320,7 +308,7 @@ def test_a_bad_free_window_is_a_validation_error(client, headers, query, field):
     assert set(error["details"]["fields"]) == {field}
 
 
-def test_a_free_window_of_14_days_is_allowed(client, headers, make_equipment):
+def test_a_free_window_of_14_days_is_allowed(free_search, client, headers, make_equipment):
     make_equipment(weekly=[((0, 1, 2, 3, 4, 5, 6), time(0), time(0))])  # idle round the clock
     make_equipment()
 

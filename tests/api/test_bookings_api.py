@@ -5,9 +5,8 @@ Dates are next week's weekdays at fixed local times, so no test depends on today
 make_equipment's instruments are idle Mon-Sun 08:00-20:00 Asia/Shanghai, lead time 24 hours.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -21,40 +20,13 @@ from equipment_share.models import (
     IdleWindowKind,
     OutboxMessage,
 )
-from equipment_share.services import bookings, rate_cards
+from equipment_share.services import bookings, notifications, rate_cards
 from equipment_share.services.equipment import IDLE_WINDOW_WITHDRAWN
+from tests.clock import SHANGHAI, at, local, next_weekday
 from tests.conftest import count_rows
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def next_weekday(weekday: int) -> date:
-    """That weekday at least a week from today, so lead time and horizon never interfere."""
-    day = datetime.now(SHANGHAI).date() + timedelta(days=7)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
-
 
 TUESDAY = next_weekday(1)
 YESTERDAY = datetime.now(SHANGHAI).date() - timedelta(days=1)
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
-
-
-def at(day: date, hour: int, minute: int = 0) -> str:
-    """The instant as the API writes it: local time with the +08:00 offset."""
-    return local(day, hour, minute).isoformat()
-
-
-@pytest.fixture
-def platform_user(make_user):
-    return make_user("platform")
-
-
-@pytest.fixture
-def sme_user(make_user):
-    return make_user("sme")
 
 
 @pytest.fixture
@@ -151,6 +123,7 @@ def test_sme_books_a_slot_with_money_as_strings_and_local_times(
         "status": "pending",
         "estimated_fee": "360.00",  # 2 h x 150.00 + 60.00 setup
         "purpose": "R&D sample tests",
+        "purpose_category": "research",
         "hourly_rate": "150.00",
         "setup_fee": "60.00",
         "late_cancellation": False,
@@ -547,6 +520,7 @@ def test_the_booking_sme_cancels_its_own_booking_and_both_sides_are_told(
     assert response.get_json()["status"] == "cancelled"
     assert response.get_json()["late_cancellation"] is False  # a week ahead
     assert response.get_json()["status_reason"] == "sample not ready"
+    notifications.expand_booking_events()
     recipients = set(
         db.session.scalars(
             select(OutboxMessage.recipient).where(OutboxMessage.subject.contains("取消"))
@@ -712,6 +686,7 @@ def test_force_cancels_the_dependent_bookings_with_notice_then_withdraws(
     last = audit_trail(cancelled)[-1]
     assert (last.action, last.to_state, last.actor_id) == ("cancel", "cancelled", platform_user.id)
     assert last.reason == IDLE_WINDOW_WITHDRAWN
+    notifications.expand_booking_events()
     recipients = db.session.scalars(
         select(OutboxMessage.recipient).where(OutboxMessage.subject.contains("取消"))
     ).all()

@@ -38,11 +38,6 @@ FULL_EQUIPMENT = {
 
 
 @pytest.fixture
-def platform_user(make_user):
-    return make_user("platform")
-
-
-@pytest.fixture
 def platform_headers(platform_user, api_headers):
     return api_headers(platform_user)
 
@@ -97,6 +92,17 @@ def test_omitted_fields_take_the_defaults(client, platform_headers):
         ("hourly_rate", "a lot"),
         ("hourly_rate", ""),
         ("setup_fee", "NaN"),
+        ("hourly_rate", "1_000"),
+        ("hourly_rate", "１００.00"),  # full-width digits
+        ("hourly_rate", " 100.00"),
+        ("hourly_rate", "100.00 "),
+        ("hourly_rate", "+100"),
+        ("hourly_rate", "1e3"),
+        ("setup_fee", "100."),
+        ("timezone", "Factory"),
+        ("timezone", "posixrules"),
+        ("timezone", "localtime"),
+        ("timezone", "asia/shanghai"),
         ("name", "x" * 201),
         ("name", "   "),
         ("category", "time_machines"),
@@ -301,6 +307,14 @@ def test_catalogue_filters(client, make_user, make_org, api_headers, make_equipm
     assert ids("q=nothing-like-this") == []
 
 
+def test_an_unknown_category_filter_is_a_validation_error(client, make_user, api_headers):
+    """The document lists the categories: another one is refused, not answered with no rows."""
+    response = client.get("/api/v1/equipment?category=AAA", headers=api_headers(make_user("sme")))
+
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["details"]["fields"]) == ["category"]
+
+
 def test_catalogue_pages(client, make_user, api_headers, make_equipment):
     platform = make_user("platform").organization
     created = [make_equipment(platform).id for _ in range(5)]
@@ -389,3 +403,20 @@ def test_all_value_problems_of_a_query_are_reported_together(client, make_user, 
 
     assert response.status_code == 422
     assert set(response.get_json()["error"]["details"]["fields"]) == {"per_page", "platform_id"}
+
+
+def test_catalogue_text_search_takes_percent_and_underscore_literally(
+    client, make_user, api_headers, make_equipment
+):
+    percent = make_equipment(name="纯度 100% 分析仪")
+    underscore = make_equipment(name="Model a_b")
+    make_equipment(name="Model axb")
+    headers = api_headers(make_user("sme"))
+
+    def ids(text: str) -> list[int]:
+        response = client.get("/api/v1/equipment", query_string={"q": text}, headers=headers)
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert ids("%") == [percent.id]
+    assert ids("_") == [underscore.id]
+    assert ids("a_b") == [underscore.id]

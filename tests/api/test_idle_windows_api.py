@@ -12,11 +12,6 @@ ONE_OFF = {"start": "2026-12-01T09:00:00+08:00", "end": "2026-12-01T18:00:00+08:
 
 
 @pytest.fixture
-def platform_user(make_user):
-    return make_user("platform")
-
-
-@pytest.fixture
 def headers(platform_user, api_headers):
     return api_headers(platform_user)
 
@@ -58,6 +53,7 @@ def test_owner_adds_a_weekly_window(client, headers, equipment):
         "weekdays": [0, 2, 4],
         "start_time": "09:00",
         "end_time": "17:30",
+        "overnight": False,
         "valid_from": "2026-12-01",
         "valid_to": None,
     }
@@ -253,3 +249,28 @@ def test_windows_of_an_invisible_instrument_are_not_found(
     response = client.get(windows_url(hidden), headers=api_headers(make_user("sme")))
 
     assert response.status_code == 404
+
+
+def test_an_end_before_the_start_is_refused_only_when_said_not_overnight(
+    client, headers, equipment
+):
+    night = WEEKLY | {"start_time": "22:00", "end_time": "06:00"}
+
+    refused = client.post(
+        windows_url(equipment), json=night | {"overnight": False}, headers=headers
+    )
+    accepted = client.post(
+        windows_url(equipment), json=night | {"overnight": True}, headers=headers
+    )
+    as_the_contract_says = client.post(windows_url(equipment), json=night, headers=headers)
+
+    assert as_the_contract_says.status_code == 201  # API.md: no overnight field needed
+    assert as_the_contract_says.get_json()["overnight"] is True
+    assert refused.status_code == 422
+    assert "end_time" in refused.get_json()["error"]["details"]["fields"]
+    assert accepted.status_code == 201
+    assert accepted.get_json()["overnight"] is True
+    assert (accepted.get_json()["start_time"], accepted.get_json()["end_time"]) == (
+        "22:00",
+        "06:00",
+    )

@@ -34,7 +34,8 @@ def admin_headers(make_user, api_headers):
     "schema", [OrganizationCreateSchema, OrganizationUpdateSchema, OrganizationSchema]
 )
 def test_the_api_speaks_every_editable_organisation_field(schema):
-    assert set(EDITABLE_FIELDS) <= set(schema().fields)
+    fixed = {"kind"} if schema is OrganizationUpdateSchema else set()
+    assert set(EDITABLE_FIELDS) - fixed <= set(schema().fields)
 
 
 def test_admin_creates_an_approved_organisation(client, admin_headers):
@@ -323,3 +324,29 @@ def test_invisible_organisation_is_not_found(client, make_org, make_user, api_he
     for unknown_id in (999_999, 2**31, 0):
         response = client.get(f"/api/v1/organizations/{unknown_id}", headers=headers)
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["platform", "sme"])
+def test_patch_cannot_change_the_kind(client, admin_headers, make_org, make_user, kind):
+    """An SME turned platform kept its users' role sme and showed its private profile to all."""
+    organization = make_org("sme", industry="Ceramics")
+    make_user("sme", organization)
+
+    response = client.patch(
+        f"/api/v1/organizations/{organization.id}",
+        json={"kind": kind, "industry": "Glass"},
+        headers=admin_headers,
+    )
+
+    assert response.status_code == 422
+    assert "kind" in response.get_json()["error"]["details"]["fields"]
+    db.session.expire_all()
+    assert (organization.kind, organization.industry) == ("sme", "Ceramics")
+
+
+def test_the_documented_update_has_no_kind(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    update = document["components"]["schemas"]["OrganizationUpdate"]
+
+    assert "kind" not in update["properties"]
+    assert "kind" in document["components"]["schemas"]["OrganizationCreate"]["properties"]

@@ -1,25 +1,20 @@
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from equipment_share.domain.bookings import BookingStatus
-from equipment_share.domain.calendars import MAX_CALENDAR_BYTES
+from equipment_share.domain.calendar_import import MAX_CALENDAR_BYTES
 from equipment_share.extensions import db
 from equipment_share.models import ProductionRun
 from equipment_share.services import bookings
+from tests.clock import SHANGHAI, local
 from tests.conftest import count_rows
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ICS = {"Content-Type": "text/calendar"}
 
 
 def in_days(days: int) -> date:
     return datetime.now(SHANGHAI).date() + timedelta(days=days)
-
-
-def local(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
 
 
 def ics_file(*runs: tuple[datetime, datetime]) -> bytes:

@@ -6,8 +6,7 @@ make_equipment's instruments are idle 08:00-20:00 Asia/Shanghai every day, with 
 (300.00/h, no setup fee) in force since they were made.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,9 +15,9 @@ from equipment_share.domain.rate_cards import validate_rate_card
 from equipment_share.extensions import db
 from equipment_share.models import AuditEntry, Booking, Equipment, RateCardVersion
 from equipment_share.services import bookings, rate_cards
+from tests.clock import SHANGHAI, at, local
 from tests.conftest import count_rows
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.now(SHANGHAI).date()
 NEXT_WEEK = TODAY + timedelta(days=7)
 NEW_CARD = {
@@ -33,24 +32,6 @@ NEW_CARD = {
     "no_show_fee": {"kind": "fixed", "value": "100"},
     "late_cancellation_fee": None,
 }
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
-
-
-def at(day: date, hour: int, minute: int = 0) -> str:
-    return local(day, hour, minute).isoformat()
-
-
-@pytest.fixture
-def platform_user(make_user):
-    return make_user("platform")
-
-
-@pytest.fixture
-def sme_user(make_user):
-    return make_user("sme")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ charge in its rate card since a month ago.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,9 +17,9 @@ from equipment_share.domain.rate_cards import validate_rate_card
 from equipment_share.extensions import db
 from equipment_share.models import AuditEntry, Booking, RateCardVersion, UsageRecord
 from equipment_share.services import bookings
+from tests.clock import SHANGHAI, at, local
 from tests.conftest import count_rows
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.now(SHANGHAI).date()
 DAY = TODAY - timedelta(days=3)
 ALL_DAY = [((0, 1, 2, 3, 4, 5, 6), time(0), time(0))]
@@ -39,28 +38,9 @@ RATE_CARD_LISTED = {
 }
 
 
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
-
-
-def at(day: date, hour: int, minute: int = 0) -> str:
-    """The instant as the API writes it: local time with the +08:00 offset."""
-    return local(day, hour, minute).isoformat()
-
-
 def in_utc(day: date, hour: int, minute: int = 0) -> str:
     """The instant as the audit log keeps it."""
     return local(day, hour, minute).astimezone(UTC).isoformat()
-
-
-@pytest.fixture
-def platform_user(make_user):
-    return make_user("platform")
-
-
-@pytest.fixture
-def sme_user(make_user):
-    return make_user("sme")
 
 
 def listed_for_a_month(equipment) -> None:

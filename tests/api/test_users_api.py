@@ -3,7 +3,7 @@
 import pytest
 
 from equipment_share.extensions import db
-from equipment_share.models import Role, User
+from equipment_share.models import AuditEntry, Role, User
 from tests.conftest import count_rows
 
 
@@ -141,3 +141,117 @@ def test_only_admins_list_users(client, make_user, api_headers, role):
     response = client.get("/api/v1/users", headers=api_headers(make_user(role)))
 
     assert response.status_code == 403
+
+
+# --- editing and deactivating ---------------------------------------------------------------
+
+
+def test_admin_edits_a_users_name_role_and_organisation(client, admin_headers, make_user, make_org):
+    user = make_user("sme", name="张工")
+    sme_id = user.organization_id
+    platform = make_org("platform")
+
+    response = client.patch(
+        f"/api/v1/users/{user.id}",
+        json={"name": "王主任", "role": "platform", "organization_id": platform.id},
+        headers=admin_headers,
+    )
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body == body | {
+        "id": user.id,
+        "name": "王主任",
+        "role": "platform",
+        "organization_id": platform.id,
+        "active": True,
+    }
+    db.session.commit()
+    assert db.session.get(User, user.id).role == Role.PLATFORM
+    entry = db.session.scalar(db.select(AuditEntry).where(AuditEntry.object_type == "user"))
+    assert entry.object_id == user.id and entry.action == "update"
+    assert entry.changes["role"] == {"from": "sme", "to": "platform"}
+    assert entry.changes["name"] == {"from": "张工", "to": "王主任"}
+    assert entry.changes["organization_id"] == {"from": sme_id, "to": platform.id}
+    assert "active" not in entry.changes
+
+
+def test_omitted_fields_keep_their_value(client, admin_headers, make_user):
+    user = make_user("sme", name="张工")
+
+    response = client.patch(f"/api/v1/users/{user.id}", json={}, headers=admin_headers)
+
+    assert response.status_code == 200
+    assert response.get_json()["name"] == "张工"
+    assert response.get_json()["organization_id"] == user.organization_id
+
+
+def test_a_deactivated_users_tokens_stop_working_at_once(
+    client, admin_headers, make_user, api_headers
+):
+    user = make_user("sme")
+    headers = api_headers(user)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+    response = client.patch(
+        f"/api/v1/users/{user.id}", json={"active": False}, headers=admin_headers
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["active"] is False
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    client.patch(f"/api/v1/users/{user.id}", json={"active": True}, headers=admin_headers)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"role": "wizard"}, "role"),
+        ({"role": "platform"}, "organization_id"),  # an SME's organisation is no platform
+        ({"organization_id": 999999}, "organization_id"),
+        ({"role": "finance", "organization_id": None, "name": "x" * 101}, "name"),
+        ({"active": "maybe"}, "active"),
+    ],
+)
+def test_bad_changes_are_refused_and_change_nothing(
+    client, admin_headers, make_user, changes, field
+):
+    user = make_user("sme", name="张工")
+
+    response = client.patch(f"/api/v1/users/{user.id}", json=changes, headers=admin_headers)
+
+    assert response.status_code in (400, 422)
+    if response.status_code == 422:
+        assert field in response.get_json()["error"]["details"]["fields"]
+    db.session.commit()
+    unchanged = db.session.get(User, user.id)
+    assert (unchanged.role, unchanged.name, unchanged.active) == (Role.SME, "张工", True)
+
+
+@pytest.mark.parametrize("changes", [{"active": False}, {"role": "finance"}])
+def test_an_admin_cannot_lock_themselves_out(client, make_user, api_headers, changes):
+    admin = make_user("admin")
+
+    response = client.patch(f"/api/v1/users/{admin.id}", json=changes, headers=api_headers(admin))
+
+    assert response.status_code == 422
+    assert client.get("/api/v1/me", headers=api_headers(admin)).get_json()["role"] == "admin"
+
+
+@pytest.mark.parametrize("role", ["platform", "sme", "finance"])
+def test_only_admins_edit_users(client, make_user, api_headers, role):
+    user = make_user("sme")
+
+    response = client.patch(
+        f"/api/v1/users/{user.id}", json={"active": False}, headers=api_headers(make_user(role))
+    )
+
+    assert response.status_code == 403
+    db.session.commit()
+    assert db.session.get(User, user.id).active is True
+
+
+def test_editing_an_unknown_user_is_not_found(client, admin_headers):
+    assert client.patch("/api/v1/users/999999", json={}, headers=admin_headers).status_code == 404
+    assert client.get("/api/v1/users/999999", headers=admin_headers).status_code == 404

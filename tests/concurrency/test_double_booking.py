@@ -5,21 +5,10 @@ their POST /api/v1/bookings at the same moment.
 Select these tests with `pytest -m concurrency`.
 """
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock
-from http.client import HTTPConnection
 from itertools import combinations
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -27,112 +16,14 @@ from sqlalchemy import select
 from equipment_share.domain.bookings import ACTIVE_STATUSES
 from equipment_share.extensions import db
 from equipment_share.models import Booking
+from tests.clock import SHANGHAI
+from tests.concurrency.server import Server, all_at_once, describe, serving
 
 pytestmark = pytest.mark.concurrency
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-WORKERS = 4
 CLIENTS = 32
 ROUNDS = 5
-STARTUP_SECONDS = 20
-REQUEST_TIMEOUT_SECONDS = 30
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALL_DAY = [((0, 1, 2, 3, 4, 5, 6), clock(0), clock(0))]  # 00:00 to 24:00 every day
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    port: int
-    log_path: Path
-
-    def log_tail(self, characters: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-characters:]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn_command(port: int) -> list[str]:
-    import gunicorn.config
-
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        str(WORKERS),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "equipment_share:create_app()",
-    ]
-    # Newer gunicorn opens a control socket in the home directory, shared by every server.
-    if any(setting.name == "control_socket_disable" for setting in gunicorn.config.KNOWN_SETTINGS):
-        command[3:3] = ["--no-control-socket"]
-    return command
-
-
-def worker_pids(master_pid: int) -> list[int]:
-    """The processes whose parent is the gunicorn master (Linux /proc)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid ...: comm may contain spaces, so split after the last ')'
-        if int(stat.rpartition(")")[2].split()[1]) == master_pid:
-            pids.append(int(entry.name))
-    return pids
-
-
-def request(port: int, method: str, path: str, headers: dict, body=None, barrier=None):
-    """One request on its own connection; with a barrier, connect first, then wait for the
-    others, so that every request is sent at the same moment. Returns (status, JSON body)."""
-    connection = HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_SECONDS)
-    try:
-        connection.connect()
-        if barrier is not None:
-            barrier.wait(timeout=REQUEST_TIMEOUT_SECONDS)
-        payload = None if body is None else json.dumps(body)
-        connection.request(
-            method, path, body=payload, headers=headers | {"Content-Type": "application/json"}
-        )
-        response = connection.getresponse()
-        text = response.read()
-        return response.status, json.loads(text) if text else None
-    finally:
-        connection.close()
-
-
-def wait_until_ready(server: Server, headers: dict) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.process.returncode}:\n{server.log_tail()}")
-        try:
-            status, _ = request(server.port, "GET", "/api/v1/me", headers)
-        except OSError:
-            status = None
-        if status == 200 and len(worker_pids(server.process.pid)) >= WORKERS:
-            return
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within {STARTUP_SECONDS} s:\n{server.log_tail()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()  # the master stops its workers gracefully
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 @dataclass
@@ -151,30 +42,8 @@ def setting(app, tmp_path, make_equipment, make_user, api_headers):
     )
     equipment_id = equipment.id
     headers = api_headers(make_user("sme"))
-    db.session.remove()  # hold no transaction open while the server writes
-
-    port = free_port()
-    environment = os.environ | {
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "EQUIPMENT_SHARE_INSTANCE": app.instance_path,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-    }
-    log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            gunicorn_command(port),
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, port, log_path)
-    try:
-        wait_until_ready(server, headers)
+    with serving(app, tmp_path, headers) as server:
         yield Setting(equipment_id, headers, server)
-    finally:
-        stop(process)
 
 
 def midnight_next_week() -> datetime:
@@ -188,26 +57,23 @@ def hours(count: float) -> timedelta:
 
 def book_all_at_once(setting: Setting, slots: list[tuple[datetime, datetime]]) -> list:
     """POST every slot at the same moment; answers in the order of the slots."""
-    barrier = threading.Barrier(len(slots))
-
-    def book(slot):
-        start, end = slot
-        body = {
-            "equipment_id": setting.equipment_id,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "purpose": "concurrency test",
-        }
-        return request(
-            setting.server.port, "POST", "/api/v1/bookings", setting.headers, body, barrier
-        )
-
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=len(slots)) as pool:
-        answers = list(pool.map(book, slots))
-    assert time.monotonic() - started < REQUEST_TIMEOUT_SECONDS
-    assert setting.server.process.poll() is None, setting.server.log_tail()
-    return answers
+    return all_at_once(
+        setting.server,
+        [
+            (
+                "POST",
+                "/api/v1/bookings",
+                setting.headers,
+                {
+                    "equipment_id": setting.equipment_id,
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "purpose": "concurrency test",
+                },
+            )
+            for start, end in slots
+        ],
+    )
 
 
 def active_bookings(equipment_id: int) -> list[tuple[datetime, datetime]]:
@@ -226,13 +92,6 @@ def interval_of(answer_body: dict) -> tuple[datetime, datetime]:
 
 def overlaps(first, second) -> bool:
     return first[0] < second[1] and second[0] < first[1]
-
-
-def describe(answers) -> str:
-    return "; ".join(
-        f"{status} {body.get('error', {}).get('code') if isinstance(body, dict) else body}"
-        for status, body in answers
-    )
 
 
 def test_one_slot_many_clients_exactly_one_wins(setting):

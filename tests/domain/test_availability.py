@@ -17,9 +17,9 @@ from equipment_share.domain.availability import (
     subtract,
     to_utc,
 )
+from tests.clock import SHANGHAI
 
 BERLIN = ZoneInfo("Europe/Berlin")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 1, 5)
 ALL_DAYS = frozenset(range(7))
 

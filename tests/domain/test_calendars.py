@@ -14,21 +14,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import vobject
 
-from equipment_share.domain import calendars
+from equipment_share.domain import calendar_import
 from equipment_share.domain.availability import Interval
-from equipment_share.domain.calendars import (
+from equipment_share.domain.calendar_export import CalendarEvent, build_calendar, etag_for
+from equipment_share.domain.calendar_import import (
     MAX_CALENDAR_BYTES,
     MAX_RUNS,
-    CalendarEvent,
-    build_calendar,
-    etag_for,
     known_zone,
     parse_production_calendar,
 )
 from equipment_share.domain.errors import Message, ValidationFailed
+from tests.clock import SHANGHAI
 
 ICS = Path(__file__).parent / "ics"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 1, 1, 8, 30, tzinfo=UTC)
 
@@ -597,9 +595,51 @@ def test_a_filtered_minutely_rule_is_not_mistaken_for_an_explosion():
     assert len(spans(data)) == 55  # every day from 01-05 to 02-28
 
 
+def three_events_with_dates() -> bytes:
+    """3 events, 26 content lines once unfolded (and 2 blank ones), 4 EXDATE/RDATE values."""
+    data = calendar(
+        event("DTSTART:20260105T080000Z", "DURATION:PT1H", uid="a"),
+        event(
+            "DTSTART:20260106T080000Z",
+            "DURATION:PT1H",
+            "RRULE:FREQ=DAILY;COUNT=5",
+            "EXDATE:20260107T080000Z,20260108T080000Z",
+            "exdate;VALUE=DATE-TIME:20260109T080000Z",
+            uid="b",
+        ),
+        event("DTSTART:20260112T080000Z", "DURATION:PT1H", "RDATE:20260113T080000Z", uid="c"),
+    )
+    # a folded line counts once, and blank lines not at all
+    return data.replace(b"EXDATE:20260107T080000Z,", b"EXDATE:20260107T080000Z,\r\n ") + b"\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "message"),
+    [
+        ("MAX_CONTENT_LINES", 25, "The file has more than %(max)d lines."),
+        ("MAX_EVENTS", 2, "The file has more than %(max)d events."),
+        ("MAX_DATE_VALUES", 3, "The file has more than %(max)d RDATE and EXDATE dates."),
+    ],
+)
+def test_a_file_over_a_count_limit_is_refused_before_parsing(monkeypatch, limit, value, message):
+    """Lines, events and dates cost memory by the piece, whatever their size in bytes."""
+    data = three_events_with_dates()
+    assert len(spans(data)) == 5  # within every limit: read
+
+    monkeypatch.setattr(calendar_import, limit, value)
+    monkeypatch.setattr(calendar_import, "_read_calendars", None)  # never reached
+    assert refusal(data) == Message(message, {"max": value})
+
+
+def test_the_count_limits_leave_room_for_a_large_schedule():
+    """1,000 weekly series with EXDATEs (benchmarks/bench_calendar.py) are about 8,300 lines."""
+    assert calendar_import.MAX_CONTENT_LINES >= 10_000
+    assert calendar_import.MAX_EVENTS >= 1_000
+
+
 @pytest.mark.parametrize(("limit", "accepted"), [(4, False), (5, True)])
 def test_the_run_limit_counts_runs_in_the_window(monkeypatch, limit, accepted):
-    monkeypatch.setattr(calendars, "MAX_RUNS", limit)
+    monkeypatch.setattr(calendar_import, "MAX_RUNS", limit)
     data = calendar(
         event("DTSTART:20260105T000000Z", "DURATION:PT1H", "RRULE:FREQ=DAILY;COUNT=5"),
         event("DTSTART:20250105T000000Z", "DURATION:PT1H", "RRULE:FREQ=DAILY;COUNT=3", uid="old"),
@@ -671,7 +711,7 @@ def test_a_rule_matching_rarely_is_kept():
 
 
 def test_expansion_stops_when_out_of_time(monkeypatch):
-    monkeypatch.setattr(calendars, "MAX_EXPANSION_SECONDS", -1.0)
+    monkeypatch.setattr(calendar_import, "MAX_EXPANSION_SECONDS", -1.0)
     data = calendar(event("DTSTART:20260105T000000Z", "DURATION:PT1H", "SUMMARY:Kiln"))
     assert refusal(data) == Message(TOO_OFTEN, {"summary": "Kiln"})
 
@@ -800,7 +840,7 @@ def test_vobject_reads_texts_and_stamps():
 @pytest.mark.parametrize(
     ("tz", "observances"),
     [(BERLIN, {"STANDARD", "DAYLIGHT"}), (SHANGHAI, {"STANDARD"})],
-    ids=str,
+    ids=["Europe/Berlin", "Asia/Shanghai"],
 )
 def test_the_feed_has_a_header_and_one_vtimezone_matching_the_tzids(tz, observances):
     body = feed(tz)

@@ -23,6 +23,7 @@ from equipment_share.domain.fees import (
     usage_fee,
     usage_fee_between,
 )
+from tests.clock import SHANGHAI
 
 CARD = RateCard(
     hourly_rate=Decimal("300.00"),
@@ -30,7 +31,6 @@ CARD = RateCard(
     min_charge_minutes=60,
     billing_increment_minutes=30,
 )
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 EVERY_DAY = None
 WEEKDAYS = frozenset(range(5))

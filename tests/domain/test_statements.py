@@ -21,8 +21,8 @@ from equipment_share.domain.statements import (
     period_of_days,
 )
 from equipment_share.domain.usage import UsageKind, UsageStatus
+from tests.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
 MARCH = Period(datetime(2026, 2, 28, 16, tzinfo=UTC), datetime(2026, 3, 31, 16, tzinfo=UTC))
 PROPERTIES = settings(max_examples=200, deadline=None, derandomize=True, database=None)

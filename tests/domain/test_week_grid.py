@@ -1,7 +1,8 @@
-"""The week grid: which slot of a week is free, busy or closed, and which rows are shown."""
+"""The week as intervals: which time of a week is free, busy (and why, as far as the viewer may
+know) or closed, where each block sits on the 5-minute axis, and which hours are shown."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
 import pytest
 
@@ -13,24 +14,23 @@ from equipment_share.domain.availability import (
 )
 from equipment_share.domain.bookings import BookingRules
 from equipment_share.domain.week_grid import (
-    CellState,
+    BlockState,
+    BusyKind,
+    Occupancy,
     build_week_grid,
     default_booking_minutes,
     monday_of,
     week_window,
 )
+from scripts.week_grid_css import OUTPUT, stylesheet
+from tests.clock import SHANGHAI, local
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 3, 2)
 TUESDAY = MONDAY + timedelta(days=1)
-FREE, BUSY, CLOSED = CellState.FREE, CellState.BUSY, CellState.CLOSED
+FREE, BUSY = BlockState.FREE, BlockState.BUSY
 EVERY_DAY_8_TO_20 = WeeklyRule(frozenset(range(7)), time(8), time(20))
 # A week before MONDAY: nothing of the week is in the past or inside the lead time.
 LONG_BEFORE = datetime(2026, 2, 20, 9, 0, tzinfo=SHANGHAI)
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
 
 
 def rules(**changes) -> BookingRules:
@@ -53,156 +53,230 @@ def grid_for(
     one_off=(),
     **options,
 ):
+    """`blocks` are intervals (shown as plain busy) or occupancies."""
+    occupancies = [b if isinstance(b, Occupancy) else Occupancy(b) for b in blocks]
     window = week_window(MONDAY, SHANGHAI)
     idle = idle_time(weekly, one_off, SHANGHAI, window)
-    availability = compute_availability(idle, blocks, window)
+    availability = compute_availability(idle, [o.interval for o in occupancies], window)
     return build_week_grid(
         MONDAY,
         booking_rules or rules(),
         idle=idle,
         free=availability.free,
-        busy=availability.busy,
+        busy=occupancies,
         now=now,
         **options,
     )
 
 
-def cell(grid, day: date, hour: int, minute: int = 0):
-    """The cell starting at this local wall time."""
+def spans(grid, day: date) -> list[tuple[str, str, str]]:
+    """(state, start, end) of each block of a day, in local wall time."""
     column = grid.days.index(day)
-    [row] = [row for row in grid.rows if row.time == time(hour, minute)]
-    return row.cells[column]
+    return [
+        (block.state.value, block.start_label, block.end_label)
+        for block in grid.blocks
+        if block.day == column
+    ]
 
 
-def states(grid, day: date, *times: tuple[int, int]) -> list[CellState]:
-    return [cell(grid, day, hour, minute).state for hour, minute in times]
-
-
-def test_the_grid_has_seven_days_from_monday_and_one_row_per_slot_of_the_idle_hours():
+def test_a_free_day_is_one_block_placed_on_the_5_minute_axis():
     grid = grid_for()
 
     assert grid.days == tuple(MONDAY + timedelta(days=offset) for offset in range(7))
-    assert [row.time for row in grid.rows][:3] == [time(8), time(8, 30), time(9)]
-    assert grid.rows[-1].time == time(19, 30)
-    assert len(grid.rows) == 24
+    assert grid.first_minute == 8 * 60
+    assert grid.rows == 12 * 12
+    assert [mark.label for mark in grid.hours][:2] == ["08:00", "09:00"]
+    assert [mark.row for mark in grid.hours][:2] == [1, 13]
+    [block] = grid.day_blocks(1)
+    assert (block.state, block.row, block.span) == (FREE, 1, 144)
+    assert block.start == local(TUESDAY, 8)
+    assert block.end == local(TUESDAY, 20)
+    assert block.start.utcoffset() == timedelta(0)
+    assert len(grid.blocks) == 7
     assert grid.previous_monday == date(2026, 2, 23)
     assert grid.next_monday == date(2026, 3, 9)
 
 
-def test_cells_are_instants_in_utc_of_the_local_wall_time():
-    first = cell(grid_for(), TUESDAY, 10)
-
-    assert first.start == local(TUESDAY, 10)
-    assert first.end == local(TUESDAY, 10, 30)
-    assert first.start.utcoffset() == timedelta(0)
-
-
-def test_cells_across_a_booking_boundary_are_free_busy_busy_free():
+def test_a_booking_splits_the_free_time_and_is_busy_without_a_name():
     booking = Interval(local(TUESDAY, 10), local(TUESDAY, 11))
 
     grid = grid_for(blocks=[booking])
 
-    assert states(grid, TUESDAY, (9, 30), (10, 0), (10, 30), (11, 0)) == [FREE, BUSY, BUSY, FREE]
-    assert cell(grid, MONDAY, 10).state == FREE
+    assert spans(grid, TUESDAY) == [
+        ("free", "08:00", "10:00"),
+        ("busy", "10:00", "11:00"),
+        ("free", "11:00", "20:00"),
+    ]
+    busy = grid.day_blocks(1)[1]
+    assert (busy.row, busy.span) == (25, 12)
+    assert busy.occupancy.kind == BusyKind.BUSY
+    assert busy.occupancy.who is None
+    assert spans(grid, MONDAY) == [("free", "08:00", "20:00")]
 
 
-def test_a_slot_partly_blocked_is_busy_not_free():
+def test_free_time_is_cut_to_whole_slots():
     grid = grid_for(blocks=[Interval(local(TUESDAY, 10, 15), local(TUESDAY, 10, 45))])
 
-    assert states(grid, TUESDAY, (10, 0), (10, 30), (11, 0)) == [BUSY, BUSY, FREE]
+    assert spans(grid, TUESDAY) == [
+        ("free", "08:00", "10:00"),
+        ("busy", "10:15", "10:45"),
+        ("free", "11:00", "20:00"),
+    ]
 
 
-def test_time_outside_idle_windows_is_closed_even_when_blocked():
+def test_busy_time_outside_idle_windows_is_closed():
     weekly = [EVERY_DAY_8_TO_20, WeeklyRule(frozenset({1}), time(6), time(8))]
     production = Interval(local(MONDAY, 6), local(MONDAY, 9))
 
     grid = grid_for(weekly=weekly, blocks=[production])
 
-    assert grid.rows[0].time == time(6)
-    assert states(grid, MONDAY, (6, 0), (7, 30), (8, 0), (8, 30), (9, 0)) == [
-        CLOSED,
-        CLOSED,
-        BUSY,
-        BUSY,
-        FREE,
-    ]
-    assert cell(grid, TUESDAY, 6).state == FREE
+    assert grid.first_minute == 6 * 60
+    assert spans(grid, MONDAY) == [("busy", "08:00", "09:00"), ("free", "09:00", "20:00")]
+    assert spans(grid, TUESDAY) == [("free", "06:00", "20:00")]
 
 
-def test_past_cells_are_closed_and_so_are_busy_ones_in_the_past():
+def test_the_past_is_closed_and_so_is_the_part_of_a_booking_before_now():
     now = local(TUESDAY, 12, 10)
     booking = Interval(local(TUESDAY, 11), local(TUESDAY, 13))
 
     grid = grid_for(blocks=[booking], now=now)
 
-    assert cell(grid, MONDAY, 15).state == CLOSED
-    assert states(grid, TUESDAY, (11, 0), (12, 0), (12, 30), (13, 0)) == [
-        CLOSED,
-        CLOSED,  # began before now
-        BUSY,
-        FREE,
-    ]
+    assert spans(grid, MONDAY) == []
+    assert spans(grid, TUESDAY) == [("busy", "12:10", "13:00"), ("free", "13:00", "20:00")]
 
 
-def test_cells_inside_the_lead_time_or_beyond_the_horizon_are_closed():
+def test_time_inside_the_lead_time_or_beyond_the_horizon_is_closed():
     now = local(MONDAY, 9)
 
     grid = grid_for(now=now, booking_rules=rules(lead_time_hours=24, horizon_days=3))
 
-    assert states(grid, TUESDAY, (8, 30), (9, 0)) == [CLOSED, FREE]
-    assert states(grid, date(2026, 3, 5), (8, 30), (9, 0)) == [FREE, CLOSED]
+    assert spans(grid, TUESDAY) == [("free", "09:00", "20:00")]
+    assert spans(grid, date(2026, 3, 5)) == [("free", "08:00", "09:00")]
+    assert spans(grid, date(2026, 3, 6)) == []
 
 
-def test_an_instrument_not_open_for_booking_has_no_free_cell_but_shows_busy_ones():
+def test_an_instrument_not_open_for_booking_has_no_free_block_but_shows_busy_ones():
     booking = Interval(local(TUESDAY, 10), local(TUESDAY, 11))
 
     grid = grid_for(blocks=[booking], open_for_booking=False)
 
     assert not grid.has_free
-    assert states(grid, TUESDAY, (10, 0), (11, 0)) == [BUSY, CLOSED]
+    assert spans(grid, TUESDAY) == [("busy", "10:00", "11:00")]
 
 
-def test_without_idle_time_the_grid_shows_8_to_20_all_closed():
+def test_without_idle_time_the_grid_shows_8_to_20_and_nothing_in_it():
     grid = grid_for(weekly=[])
 
-    assert grid.rows[0].time == time(8)
-    assert grid.rows[-1].time == time(19, 30)
-    assert {c.state for row in grid.rows for c in row.cells} == {CLOSED}
+    assert grid.first_minute == 8 * 60
+    assert grid.rows == 12 * 12
+    assert grid.blocks == ()
 
 
 @pytest.mark.parametrize(
-    ("weekly", "slot", "first", "last"),
+    ("weekly", "first", "last"),
     [
-        ([WeeklyRule(frozenset({0}), time(9, 30), time(17, 15))], 30, time(9), time(17, 30)),
-        ([WeeklyRule(frozenset({0}), time(9, 30), time(17, 15))], 60, time(9), time(17)),
-        ([WeeklyRule(frozenset({0}), time(10), time(12))], 90, time(9), time(10, 30)),
-        ([WeeklyRule(frozenset({4}), time(22), time(2))], 60, time(0), time(23)),  # overnight
-        ([WeeklyRule(frozenset({4}), time(13), time(0))], 60, time(13), time(23)),  # to midnight
+        ([WeeklyRule(frozenset({0}), time(9, 30), time(17, 15))], "09:00", "17:00"),
+        ([WeeklyRule(frozenset({0}), time(10), time(12))], "10:00", "11:00"),
+        ([WeeklyRule(frozenset({4}), time(22), time(2))], "00:00", "23:00"),  # overnight
+        ([WeeklyRule(frozenset({4}), time(13), time(0))], "13:00", "23:00"),  # to midnight
     ],
 )
-def test_rows_cover_the_idle_hours_on_the_slot_grid(weekly, slot, first, last):
-    grid = grid_for(weekly=weekly, booking_rules=rules(slot_minutes=slot))
+def test_hours_cover_the_idle_time_in_whole_hours(weekly, first, last):
+    grid = grid_for(weekly=weekly)
 
-    assert grid.rows[0].time == first
-    assert grid.rows[-1].time == last
+    assert grid.hours[0].label == first
+    assert grid.hours[-1].label == last
+    assert grid.rows == len(grid.hours) * 12
 
 
-def test_a_one_off_window_widens_the_rows_of_the_week():
+def test_an_overnight_window_is_cut_at_midnight_into_two_days():
+    grid = grid_for(weekly=[WeeklyRule(frozenset({4}), time(22), time(2))])
+
+    friday, saturday = grid.days.index(date(2026, 3, 6)), grid.days.index(date(2026, 3, 7))
+    assert [(b.day, b.start_label, b.end_label, b.row, b.span) for b in grid.blocks] == [
+        (friday, "22:00", "24:00", 22 * 12 + 1, 24),
+        (saturday, "00:00", "02:00", 1, 24),
+    ]
+
+
+def test_a_one_off_window_widens_the_hours_of_the_week():
     evening = Interval(local(TUESDAY, 20), local(TUESDAY, 22))
 
     grid = grid_for(one_off=[evening])
 
-    assert grid.rows[-1].time == time(21, 30)
-    assert cell(grid, TUESDAY, 21).state == FREE
-    assert cell(grid, MONDAY, 21).state == CLOSED
+    assert grid.hours[-1].label == "21:00"
+    assert spans(grid, TUESDAY) == [("free", "08:00", "22:00")]
+    assert spans(grid, MONDAY) == [("free", "08:00", "20:00")]
 
 
-def test_hour_slots_are_free_only_when_the_whole_slot_is_free():
+def test_hour_slots_leave_a_half_hour_at_the_start_closed():
     weekly = [WeeklyRule(frozenset({1}), time(8, 30), time(12))]
 
     grid = grid_for(weekly=weekly, booking_rules=rules(slot_minutes=60))
 
-    assert states(grid, TUESDAY, (8, 0), (9, 0), (11, 0)) == [CLOSED, FREE, FREE]
+    assert spans(grid, TUESDAY) == [("free", "09:00", "12:00")]
+
+
+def test_a_free_time_shorter_than_a_slot_is_not_offered():
+    blocks = [
+        Interval(local(TUESDAY, 8), local(TUESDAY, 10, 10)),
+        Interval(local(TUESDAY, 10, 40), local(TUESDAY, 20)),
+    ]
+
+    grid = grid_for(blocks=blocks)
+
+    assert [state for state, _, _ in spans(grid, TUESDAY)] == ["busy", "busy"]
+
+
+# --- who's who: what an occupancy shows ---------------------------------------------------------
+
+
+def test_a_booking_shows_before_maintenance_before_production_where_they_overlap():
+    production = Occupancy(Interval(local(TUESDAY, 9), local(TUESDAY, 13)), BusyKind.PRODUCTION)
+    maintenance = Occupancy(Interval(local(TUESDAY, 12), local(TUESDAY, 14)), BusyKind.MAINTENANCE)
+    booking = Occupancy(
+        Interval(local(TUESDAY, 10), local(TUESDAY, 11)),
+        BusyKind.BOOKING,
+        status="confirmed",
+        who="华晟煤化科技有限公司",
+        booking_id=7,
+    )
+
+    grid = grid_for(blocks=[production, maintenance, booking])
+
+    busy = [b for b in grid.day_blocks(1) if b.state == BUSY]
+    assert [(b.occupancy.kind, b.start_label, b.end_label) for b in busy] == [
+        (BusyKind.PRODUCTION, "09:00", "10:00"),
+        (BusyKind.BOOKING, "10:00", "11:00"),
+        (BusyKind.PRODUCTION, "11:00", "12:00"),
+        (BusyKind.MAINTENANCE, "12:00", "14:00"),
+    ]
+    assert busy[1].occupancy.who == "华晟煤化科技有限公司"
+    assert busy[1].occupancy.status == "confirmed"
+
+
+def test_plain_busy_pieces_that_touch_are_one_block():
+    first = Occupancy(Interval(local(TUESDAY, 10), local(TUESDAY, 11)))
+    second = Occupancy(Interval(local(TUESDAY, 11), local(TUESDAY, 12)))
+    mine = Occupancy(
+        Interval(local(TUESDAY, 12), local(TUESDAY, 13)),
+        BusyKind.BOOKING,
+        mine=True,
+        status="pending",
+        booking_id=3,
+    )
+
+    grid = grid_for(blocks=[first, second, mine])
+
+    busy = [b for b in grid.day_blocks(1) if b.state == BUSY]
+    assert [(b.start_label, b.end_label, b.occupancy.mine) for b in busy] == [
+        ("10:00", "12:00", False),
+        ("12:00", "13:00", True),
+    ]
+
+
+def test_the_generated_stylesheet_is_up_to_date():
+    assert Path(OUTPUT).read_text(encoding="utf-8") == stylesheet()
 
 
 @pytest.mark.parametrize(

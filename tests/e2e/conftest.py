@@ -1,8 +1,16 @@
-"""A real server on a free local port and Debian's Chromium driven by Playwright (no download)."""
+"""A real server on a free local port and Debian's Chromium driven by Playwright (no download).
+
+With E2E_SCREENSHOTS=<folder> set, the `shot` fixture saves a screenshot of each journey step
+(<folder>/<test>/<NN>-<step>.png, the whole page); without it, `shot` does nothing. .ci/run sets
+it to artifacts/screenshots in the clone.
+"""
 
 import os
+import re
 import shutil
 import threading
+from itertools import count
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -17,6 +25,26 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
+
+
+@pytest.fixture
+def shot(request):
+    """shot(page, "step"): a screenshot of the step, numbered in the order the test takes them,
+    in a folder named after the test's file and name (with its parameters, e.g. the language)."""
+    if not SCREENSHOTS:
+        return lambda page, step: None
+    name = f"{request.node.path.stem}.{request.node.name}"
+    folder = Path(SCREENSHOTS) / re.sub(r"[^\w.\-]+", "_", name).strip("_")
+    numbers = count(1)
+
+    def take(page, step: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{next(numbers):02d}-{step}.png"), full_page=True)
+
+    return take
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """An SME books a slot from the week view and the platform approves it, in two browsers."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -10,10 +9,10 @@ from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.week_grid import monday_of
 from equipment_share.extensions import db
 from equipment_share.models import Booking
+from tests.clock import SHANGHAI
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def sign_in(browser, live_server, user, **context_options):
@@ -24,12 +23,23 @@ def sign_in(browser, live_server, user, **context_options):
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{live_server}/dashboard")
     return context, page
 
 
+def click_at(page, selector, when):
+    """Click a free block where the slot starting at `when` (a datetime-local value) lies."""
+    block = page.locator(selector)
+    start, end = (
+        datetime.fromisoformat(block.get_attribute(name)) for name in ("data-start", "data-end")
+    )
+    box = block.bounding_box()
+    fraction = (datetime.fromisoformat(when) - start) / (end - start)
+    block.click(position={"x": box["width"] / 2, "y": box["height"] * fraction + 3})
+
+
 def test_sme_books_from_the_week_view_and_the_platform_approves(
-    browser, live_server, make_org, make_user, make_equipment
+    browser, live_server, make_org, make_user, make_equipment, shot
 ):
     platform = make_org("platform")
     equipment = make_equipment(
@@ -46,25 +56,30 @@ def test_sme_books_from_the_week_view_and_the_platform_approves(
     sme_page.wait_for_url(f"**/week?start={tuesday - timedelta(days=1)}")
     assert sme_page.locator("#week-selection").is_hidden()
 
-    # one click selects the shortest booking, a second click in the same day extends it
-    sme_page.click(f"td.free[data-start='{tuesday}T10:00'] a")
+    # one click selects the shortest booking from the slot under the pointer, a second click
+    # further down the same free interval extends it
+    free = f"a.wk.free[data-start='{tuesday}T08:00']"
+    click_at(sme_page, free, f"{tuesday}T10:00")
     assert sme_page.locator("#week-selection").is_visible()
-    assert sme_page.locator("td.selected").count() == 2
-    sme_page.click(f"td.free[data-start='{tuesday}T11:00'] a")
-    assert sme_page.locator("td.selected").count() == 3
+    assert sme_page.locator(".wk-selection").inner_text() == "10:00–11:00"
+    click_at(sme_page, free, f"{tuesday}T11:00")
+    assert sme_page.locator(".wk-selection").inner_text() == "10:00–11:30"
     assert "10:00–11:30" in sme_page.locator(".selection-summary").inner_text()
+    shot(sme_page, "week-selected")
     sme_page.click("#book-selected")
 
     sme_page.wait_for_url(f"**/equipment/{equipment.id}/book?*")
     assert sme_page.input_value("input[name=start]") == f"{tuesday}T10:00"
     assert sme_page.input_value("input[name=end]") == f"{tuesday}T11:30"
     sme_page.fill("textarea[name=purpose]", "煤样发热量测定")
+    shot(sme_page, "booking-form")
     sme_page.click("#booking-form button[type=submit]")
     sme_page.wait_for_url("**/bookings/*")
     assert sme_page.locator("#booking-status .badge-pending").count() == 1
     booking_url = sme_page.url
 
     sme_page.click("nav.mainnav a[href='/bookings']")
+    sme_page.wait_for_url(f"{live_server}/bookings")
     row = sme_page.locator("#section-upcoming tr[id^=booking-]")
     assert row.count() == 1
     assert "氧弹量热仪" in row.inner_text()
@@ -72,6 +87,8 @@ def test_sme_books_from_the_week_view_and_the_platform_approves(
     manager_context, manager_page = sign_in(browser, live_server, manager)
     assert manager_page.locator("#inbox-link .count-badge").inner_text() == "1"
     manager_page.click("#inbox-link")
+    manager_page.wait_for_url(f"{live_server}/bookings/inbox")
+    shot(manager_page, "inbox")
     manager_page.click("#section-pending .approve-form button")
     manager_page.wait_for_selector(".flash-success")
     assert manager_page.locator("#section-upcoming .badge-confirmed").count() == 1
@@ -103,7 +120,7 @@ def test_the_week_scrolls_sideways_on_a_phone(browser, live_server, make_equipme
     context.close()
 
 
-def test_without_javascript_a_free_slot_opens_the_prefilled_form(
+def test_without_javascript_a_free_interval_opens_the_prefilled_form(
     browser, live_server, make_equipment, make_user
 ):
     equipment = make_equipment(lead_time_hours=0, min_booking_minutes=60)
@@ -112,11 +129,15 @@ def test_without_javascript_a_free_slot_opens_the_prefilled_form(
 
     page.goto(f"{live_server}/equipment/{equipment.id}/week?start={tuesday}")
     assert page.locator("#week-selection").is_hidden()
-    page.click(f"td.free[data-start='{tuesday}T14:00'] a")
+    page.click(f"a.wk.free[data-start='{tuesday}T08:00']")
 
+    # the link fills the start of the free interval and the shortest booking; the person
+    # chooses the end (and may move the start) in the form
     page.wait_for_url(f"**/equipment/{equipment.id}/book?*")
-    assert page.input_value("input[name=start]") == f"{tuesday}T14:00"
-    assert page.input_value("input[name=end]") == f"{tuesday}T15:00"
+    assert page.input_value("input[name=start]") == f"{tuesday}T08:00"
+    assert page.input_value("input[name=end]") == f"{tuesday}T09:00"
+    page.fill("input[name=start]", f"{tuesday}T14:00")
+    page.fill("input[name=end]", f"{tuesday}T15:30")
     page.click("#booking-form button[type=submit]")
     page.wait_for_url("**/bookings/*")
     assert page.locator("#booking-status .badge-pending").count() == 1

@@ -4,7 +4,6 @@ platform corrects it. Two browsers on a live server, Chinese pages."""
 import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,10 +12,10 @@ from equipment_share.domain.usage import UsageStatus
 from equipment_share.extensions import db
 from equipment_share.models import Booking, UsageRecord, utcnow
 from equipment_share.services import rate_cards
+from tests.clock import SHANGHAI
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.e2e
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 RATE_CARD = {
     "hourly_rate": "123.45",
     "setup_fee": "20.00",
@@ -34,7 +33,7 @@ def sign_in(browser, live_server, user):
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{live_server}/dashboard")
     return context, page
 
 
@@ -81,7 +80,9 @@ def usage_of(booking: Booking) -> UsageRecord:
     return db.session.get(Booking, booking.id).usage_record
 
 
-def test_platform_checks_in_and_out_and_the_enterprise_confirms(browser, live_server, parties):
+def test_platform_checks_in_and_out_and_the_enterprise_confirms(
+    browser, live_server, parties, shot
+):
     equipment, manager, sme = parties
     now = utcnow()
     booking = confirmed_booking(
@@ -90,7 +91,9 @@ def test_platform_checks_in_and_out_and_the_enterprise_confirms(browser, live_se
 
     manager_context, manager_page = sign_in(browser, live_server, manager)
     manager_page.click("#inbox-link")
+    manager_page.wait_for_url(f"{live_server}/bookings/inbox")
     row = manager_page.locator(f"#section-in_use #booking-{booking.id}")
+    shot(manager_page, "inbox-check-in")
     row.locator(".check-in-form button").click()
     manager_page.wait_for_selector(".flash-success")
     row = manager_page.locator(f"#booking-{booking.id}")
@@ -99,6 +102,7 @@ def test_platform_checks_in_and_out_and_the_enterprise_confirms(browser, live_se
     row.locator(".check-out-action summary").click()
     row.locator(".check-out-form input[name=item_0]").fill("2")
     row.locator(".check-out-form input[name=note]").fill("两个煤样")
+    shot(manager_page, "check-out")
     row.locator(".check-out-form button[type=submit]").click()
     manager_page.wait_for_selector(".flash-success")
     # a minute used, billed as the 60-minute minimum: 123.45 + 20.00 setup + 2 × 35.50
@@ -106,15 +110,21 @@ def test_platform_checks_in_and_out_and_the_enterprise_confirms(browser, live_se
     manager_page.click(f"#booking-{booking.id} td:first-child a")
     assert manager_page.locator("#usage-fee").inner_text() == "¥214.45"
     assert manager_page.locator("#fee-lines .fee-line").count() == 3
+    shot(manager_page, "usage-recorded")
     manager_context.close()
 
     sme_context, sme_page = sign_in(browser, live_server, sme)
     sme_page.click("nav.mainnav a[href='/bookings']")
+    sme_page.wait_for_url(f"{live_server}/bookings")
     waiting = sme_page.locator("#section-to_confirm tr.awaiting-confirmation")
     assert waiting.count() == 1
     assert "¥214.45" in waiting.inner_text()
+    shot(sme_page, "to-confirm")
+    asked = []
+    sme_page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     waiting.locator(".confirm-usage-form button").click()
     sme_page.wait_for_selector(".flash-success")
+    assert asked and "¥214.45" in asked[0]  # the fee is confirmed only after asking
     assert sme_page.locator("tr.awaiting-confirmation").count() == 0
     assert sme_page.locator(f"#booking-{booking.id} .badge-usage-confirmed").count() == 1
     sme_context.close()
@@ -133,6 +143,7 @@ def test_the_enterprise_disputes_and_the_platform_corrects(browser, live_server,
 
     manager_context, manager_page = sign_in(browser, live_server, manager)
     manager_page.click("#inbox-link")
+    manager_page.wait_for_url(f"{live_server}/bookings/inbox")
     manager_page.click(f"#section-in_use #booking-{booking.id} a.record-link")
     assert manager_page.input_value("input[name=actual_start]") == field(start)
     manager_page.fill("input[name=actual_end]", field(start + timedelta(minutes=100)))
@@ -143,6 +154,7 @@ def test_the_enterprise_disputes_and_the_platform_corrects(browser, live_server,
 
     sme_context, sme_page = sign_in(browser, live_server, sme)
     sme_page.click("nav.mainnav a[href='/bookings']")
+    sme_page.wait_for_url(f"{live_server}/bookings")
     waiting = sme_page.locator(f"#section-to_confirm #booking-{booking.id}")
     waiting.locator(".dispute-action summary").click()
     waiting.locator(".dispute-form input[name=reason]").fill("实际只用了一小时")

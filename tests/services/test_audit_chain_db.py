@@ -4,7 +4,6 @@ the first entry they broke, by verify_chain and by `flask verify-audit`."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text, update
@@ -13,8 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from equipment_share.extensions import db
 from equipment_share.models import AuditEntry
 from equipment_share.services import audit, bookings, rate_cards, usage
+from tests.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime.now(SHANGHAI).date() + timedelta(days=10)
 
 

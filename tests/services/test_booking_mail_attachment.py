@@ -1,8 +1,10 @@
 """Every booking mail carries the booking as an .ics file, read here with vobject (not the
-icalendar library the app writes with), and SMTP delivery attaches it as text/calendar."""
+icalendar library the app writes with), and SMTP delivery attaches it as text/calendar.
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+The booking's transaction writes one row per event; sending addresses it (recipients and the
+.ics as the booking is then), which `mails_since` does first, as `send_pending` would."""
+
+from datetime import datetime, timedelta
 
 import pytest
 import vobject
@@ -11,15 +13,11 @@ from sqlalchemy import select
 from equipment_share.extensions import db
 from equipment_share.models import OutboxMessage
 from equipment_share.services import bookings
-from equipment_share.services.calendars import single_booking_feed
-from equipment_share.services.notifications import send_pending
+from equipment_share.services.booking_calendar import single_booking_feed
+from equipment_share.services.notifications import expand_booking_events, send_pending
+from tests.clock import SHANGHAI, local
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime.now(SHANGHAI).date() + timedelta(days=7)
-
-
-def local(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -40,6 +38,7 @@ def book(setting):
 
 
 def mails_since(last_id: int) -> list[OutboxMessage]:
+    expand_booking_events()
     return list(
         db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.id > last_id).order_by(OutboxMessage.id)
@@ -48,6 +47,7 @@ def mails_since(last_id: int) -> list[OutboxMessage]:
 
 
 def last_mail_id() -> int:
+    expand_booking_events()
     return db.session.scalar(select(db.func.max(OutboxMessage.id))) or 0
 
 
@@ -176,3 +176,41 @@ def test_a_mail_without_attachment_is_sent_as_plain_text(app, smtp, make_user):
 
     [mail] = smtp.sent
     assert not mail.is_multipart() and mail.get_content_type() == "text/plain"
+
+
+def test_the_booking_transaction_writes_one_unaddressed_row_per_event(setting):
+    _, sme_user, platform_user = setting
+    booked = book(setting)
+
+    [row] = db.session.scalars(select(OutboxMessage)).all()
+    assert (row.event, row.recipient, row.attachment) == ("booked", "", None)
+    assert row.booking_id == booked.id and "拉曼光谱仪" in row.subject
+
+    mails = mails_since(0)
+    assert sorted(mail.recipient for mail in mails) == sorted([sme_user.email, platform_user.email])
+    assert all(mail.event == "" and mail.subject == row.subject for mail in mails)
+    assert db.session.get(OutboxMessage, row.id) is None  # replaced by the addressed mails
+
+
+def test_a_mail_addressed_after_a_later_change_carries_the_newer_state(setting):
+    _, sme_user, platform_user = setting
+    booked = book(setting)
+    bookings.approve(platform_user, booked)
+    db.session.commit()
+
+    booked_mails = [mail for mail in mails_since(0) if "新预约" in mail.subject]
+
+    assert len(booked_mails) == 2
+    for mail in booked_mails:
+        event = the_event(mail)
+        assert (event.status.value, int(event.sequence.value)) == ("CONFIRMED", 1)
+
+
+def test_a_platform_user_added_before_sending_gets_the_mail(setting, make_user):
+    equipment, sme_user, platform_user = setting
+    book(setting)
+    newcomer = make_user("platform", equipment.platform)
+
+    recipients = {mail.recipient for mail in mails_since(0)}
+
+    assert recipients == {sme_user.email, platform_user.email, newcomer.email}

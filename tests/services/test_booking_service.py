@@ -1,9 +1,8 @@
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from equipment_share.domain.bookings import BookingStatus
@@ -24,20 +23,9 @@ from equipment_share.models import (
     OutboxMessage,
     ProductionRun,
 )
-from equipment_share.services import bookings
+from equipment_share.services import bookings, notifications
+from tests.clock import local, next_weekday
 from tests.conftest import count_rows
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def next_weekday(weekday: int) -> date:
-    """A date at least a week away, so lead times and 'now' never matter."""
-    day = datetime.now(SHANGHAI).date() + timedelta(days=7)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
 
 
 @pytest.fixture
@@ -185,6 +173,7 @@ def test_every_change_is_audited_and_notified(setting):
         ("cancel", "confirmed", "cancelled"),
     ]
     assert trail[2].actor_id == sme_user.id and trail[2].reason == "sample not ready"
+    notifications.expand_booking_events()
     recipients = db.session.scalars(select(OutboxMessage.recipient)).all()
     assert sme_user.email in recipients and platform_user.email in recipients
     assert booking.sequence == 2
@@ -222,6 +211,28 @@ def test_an_invalid_transition_is_refused(setting):
     bookings.cancel(sme_user, booking, "no longer needed")
     with pytest.raises(InvalidState):
         bookings.approve(platform_user, booking)
+
+
+@pytest.mark.parametrize("change", ["approve", "cancel"])
+def test_a_change_checks_the_state_in_the_database_not_the_one_read_before(setting, change):
+    # another process cancels the booking after this one has read it as pending
+    equipment, sme_user, platform_user = setting
+    booking = book(sme_user, equipment, 10, 12)
+    assert booking.status == BookingStatus.PENDING
+    with db.engine.begin() as other_process:
+        other_process.execute(
+            update(Booking).where(Booking.id == booking.id).values(status=BookingStatus.CANCELLED)
+        )
+
+    with pytest.raises(InvalidState):
+        if change == "approve":
+            bookings.approve(platform_user, booking)
+        else:
+            bookings.cancel(sme_user, booking, "no longer needed")
+
+    db.session.rollback()
+    assert count_rows(AuditEntry, AuditEntry.object_type == "booking") == 1  # its creation
+    assert count_rows(OutboxMessage, OutboxMessage.subject.contains("预约已")) == 0
 
 
 def test_cancelling_after_the_deadline_is_late(setting):

@@ -1,5 +1,4 @@
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -18,17 +17,12 @@ from equipment_share.services.calendars import (
     user_feed,
     user_for_feed_secret,
 )
+from tests.clock import SHANGHAI, local
 from tests.conftest import count_rows
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def in_days(days: int) -> date:
     return datetime.now(SHANGHAI).date() + timedelta(days=days)
-
-
-def local(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
 
 
 def ics(*events: tuple[datetime, datetime, str]) -> bytes:

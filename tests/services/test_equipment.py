@@ -15,7 +15,6 @@ from equipment_share.services.equipment import (
     update_equipment,
 )
 from tests.conftest import count_rows
-from tests.web.conftest import quick_password_hashes  # noqa: F401  (autouse: fast users)
 
 GOOD = {"name": "万能材料试验机", "category": "materials_testing", "hourly_rate": "160.00"}
 
@@ -58,11 +57,6 @@ BAD_VALUES = [
     ({"requires_approval": "yes"}, "requires_approval"),
     ({"active": None}, "active"),
 ]
-
-
-@pytest.fixture
-def platform_user(make_user):
-    return make_user("platform")
 
 
 def test_platform_publishes_with_defaults(platform_user):

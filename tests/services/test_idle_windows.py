@@ -1,7 +1,6 @@
 """Idle windows: weekly rules in local time and one-off periods, and the idle time they give."""
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -9,17 +8,16 @@ from equipment_share.domain.availability import Interval
 from equipment_share.domain.errors import Forbidden, NotFound, ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.models import IdleWindow, IdleWindowKind
+from equipment_share.services.availability import equipment_idle_time
 from equipment_share.services.equipment import (
     add_one_off_window,
     add_weekly_window,
     delete_idle_window,
-    equipment_idle_time,
     upcoming_window,
 )
+from tests.clock import SHANGHAI
 from tests.conftest import count_rows
-from tests.web.conftest import quick_password_hashes  # noqa: F401  (autouse: fast users)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = date(2026, 1, 5)
 # what demo_data gives every instrument: weekday evenings and weekend days
 DEMO_WEEKLY = [
@@ -72,10 +70,39 @@ def test_weekly_window_is_stored_in_local_time(owner, equipment):
     assert (window.valid_from, window.valid_to) == (date(2026, 1, 1), date(2026, 6, 30))
 
 
-def test_window_past_midnight_is_accepted(owner, equipment):
-    window = add_weekly_window(owner, equipment, weekly(start_time=time(22), end_time=time(6)))
+def test_window_past_midnight_is_accepted_when_marked_overnight(owner, equipment):
+    window = add_weekly_window(
+        owner, equipment, weekly(start_time=time(22), end_time=time(6), overnight=True)
+    )
 
     assert (window.start_time, window.end_time) == (time(22), time(6))
+    assert window.overnight is True
+
+
+def test_an_end_before_the_start_is_refused_when_said_not_overnight(owner, equipment):
+    with pytest.raises(ValidationFailed) as failure:
+        add_weekly_window(
+            owner, equipment, weekly(start_time=time(18), end_time=time(8), overnight=False)
+        )
+
+    assert failure.value.fields["end_time"].template.startswith("The end is before the start.")
+    db.session.commit()
+    assert count_rows(IdleWindow) == 1
+
+
+def test_without_a_word_on_it_an_end_before_the_start_is_the_next_day(owner, equipment):
+    window = add_weekly_window(owner, equipment, weekly(start_time=time(22), end_time=time(6)))
+
+    assert window.overnight is True
+
+
+def test_an_overnight_window_must_end_before_it_starts(owner, equipment):
+    with pytest.raises(ValidationFailed) as failure:
+        add_weekly_window(
+            owner, equipment, weekly(start_time=time(8), end_time=time(18), overnight=True)
+        )
+
+    assert "end_time" in failure.value.fields
 
 
 @pytest.mark.parametrize(
@@ -92,6 +119,7 @@ def test_window_past_midnight_is_accepted(owner, equipment):
         ({"start_time": None}, "start_time"),
         ({"end_time": 22}, "end_time"),
         ({"end_time": time(18)}, "end_time"),  # empty
+        ({"overnight": "yes"}, "overnight"),
         ({"valid_from": "2026-01-01"}, "valid_from"),
         ({"valid_from": date(2026, 2, 1), "valid_to": date(2026, 1, 31)}, "valid_to"),
     ],

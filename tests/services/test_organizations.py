@@ -13,7 +13,6 @@ from equipment_share.services.organizations import (
     update_organization,
 )
 from tests.conftest import count_rows, valid_uscc
-from tests.web.conftest import quick_password_hashes  # noqa: F401  (autouse: fast users)
 
 
 def values(**changes) -> dict:
@@ -189,7 +188,7 @@ def test_update_organization_replaces_related_parties(make_user, make_org):
 
 def registration(**changes) -> tuple[dict, dict]:
     organization = {"name": "自助注册企业", "uscc": valid_uscc()}
-    user = {"email": "Boss@Register.example", "password": "long-enough", "name": "王总"}
+    user = {"email": "Boss@Register.example", "password": "long-enough-secret", "name": "王总"}
     for key, value in changes.items():
         (user if key in ("email", "password", "user_name") else organization)[key] = value
     if "user_name" in user:

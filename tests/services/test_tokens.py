@@ -23,8 +23,10 @@ def test_only_the_hash_of_a_token_is_stored(make_user):
 def test_token_finds_its_user_and_records_the_use(make_user):
     user = make_user("sme")
     token = issue_token(user)
+    db.session.commit()
 
     assert user_for_token(token) is user
+    db.session.commit()  # the use is recorded in a transaction of its own
     assert db.session.scalar(db.select(ApiToken.last_used_at)) is not None
     assert user_for_token(token + "x") is None
     assert user_for_token("") is None

@@ -14,9 +14,9 @@ from equipment_share.domain.usage import UsageKind, UsageStatus
 from equipment_share.extensions import db
 from equipment_share.models import AuditEntry, OutboxMessage, UsageRecord
 from equipment_share.services import bookings, rate_cards, usage
+from tests.clock import SHANGHAI
 from tests.conftest import count_rows
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime.now(SHANGHAI).date() + timedelta(days=10)
 
 

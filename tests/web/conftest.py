@@ -2,11 +2,9 @@
 
 import html
 import re
-from functools import partial
 
 import pytest
 from flask import g, request_started
-from werkzeug.security import generate_password_hash
 
 from equipment_share import create_app
 from equipment_share.extensions import db
@@ -36,15 +34,6 @@ def english(client):
     return client
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashes(monkeypatch):
-    """Page tests sign in a lot; a cheap hash keeps them fast and changes no behaviour."""
-    monkeypatch.setattr(
-        "equipment_share.models.users.generate_password_hash",
-        partial(generate_password_hash, method="pbkdf2:sha256:1000"),
-    )
-
-
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
@@ -66,6 +55,7 @@ def csrf_app(app, database_url, tmp_path):
             "DATABASE_URL": database_url,
             "WTF_CSRF_ENABLED": True,
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": False,
         }
     )
     yield checked

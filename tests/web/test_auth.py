@@ -19,7 +19,7 @@ def test_sign_in_with_good_credentials_opens_a_session(client, make_user):
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/dashboard"
     assert client.get("/manage/equipment").status_code == 200
 
 
@@ -61,7 +61,7 @@ def test_sign_in_never_leads_to_another_site(client, make_user, next_page):
     )
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/dashboard"
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_sme_registers_and_waits_for_approval(client):
         ({"name": "x" * 201}, "name", "At most 200 characters."),
         ({"tech_sme_certified": "y"}, "tech_sme_cert_no", "needs its certificate number"),
         ({"email": "not-an-address"}, "email", "Not a valid e-mail address."),
-        ({"password": "short"}, "password", "The password needs 8 to 200 characters."),
+        ({"password": "short"}, "password", "The password needs 10 to 200 characters."),
         ({"user_name": "x" * 101}, "user_name", "At most 100 characters."),
     ],
 )

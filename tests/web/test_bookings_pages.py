@@ -4,7 +4,6 @@ one booking's page and the buttons that change it, and the catalogue's free-time
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -12,26 +11,18 @@ from sqlalchemy import select
 from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.week_grid import monday_of
 from equipment_share.extensions import db
-from equipment_share.models import AuditEntry, Booking, MaintenanceBlock
+from equipment_share.models import AuditEntry, Booking, MaintenanceBlock, ProductionRun
 from equipment_share.services import bookings
+from tests.clock import SHANGHAI, local, next_weekday
 from tests.conftest import count_rows
 from tests.web.conftest import csrf_token, page_text
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-CELL = re.compile(r'<td class="slot-cell (\w+)" data-day="\d" data-start="([^"]+)"')
-
-
-def next_weekday(weekday: int) -> date:
-    """That weekday at least a week from today, so lead times and 'now' never matter."""
-    day = datetime.now(SHANGHAI).date() + timedelta(days=7)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
+BLOCK = re.compile(
+    r'class="wk (free|busy)([a-z ]*) d-(\d) r-\d+ s-\d+"[^\n]*?<span class="wk-time">([^<]+)</span>'
+)
 
 
 TUESDAY = next_weekday(1)
-
-
-def local(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
 
 
 def field(day: date, hour: int, minute: int = 0) -> str:
@@ -44,10 +35,15 @@ def words(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
 
 
-def cells(response) -> dict[str, str]:
-    """State of each week-view cell, by its start as a datetime-local value."""
+def blocks(response, day: date = TUESDAY) -> list[str]:
+    """The week view's blocks of one day: "free 08:00–20:00", "busy mine 10:00–11:00", ..."""
     assert response.status_code == 200
-    return {start: state for state, start in CELL.findall(response.get_data(as_text=True))}
+    column = str(day.weekday())
+    return [
+        " ".join([state, *kinds.split(), times])
+        for state, kinds, block_day, times in BLOCK.findall(response.get_data(as_text=True))
+        if block_day == column
+    ]
 
 
 def book(user, equipment, day=TUESDAY, start=10, end=11, **options):
@@ -88,20 +84,20 @@ def world(make_org, make_user, make_equipment):
 # --- week view ------------------------------------------------------------------------------
 
 
-def test_week_view_shows_free_slots_as_links_to_the_prefilled_form(client, world):
+def test_week_view_shows_free_time_as_one_link_per_interval_to_the_prefilled_form(client, world):
     response = client.get(f"/equipment/{world.equipment.id}/week?start={TUESDAY}")
 
-    states = cells(response)
-    assert states[field(TUESDAY, 10)] == "free"
-    assert states[field(TUESDAY, 19, 30)] == "free"
-    assert len(states) == 7 * 24  # 08:00-20:00 in 30-minute slots
+    assert blocks(response) == ["free 08:00–20:00"]
     text = response.get_data(as_text=True)
-    link = f"/equipment/{world.equipment.id}/book?start={field(TUESDAY, 10)}&amp;end={field(TUESDAY, 10, 30)}"
+    assert text.count('class="wk free') == 7
+    link = f"/equipment/{world.equipment.id}/book?start={field(TUESDAY, 8)}&amp;end={field(TUESDAY, 8, 30)}"
     assert f'href="{link}"' in text
     assert "js/week.js" in text
+    assert "css/week-grid.css" in text
+    assert " style=" not in text
 
 
-def test_the_link_of_a_free_slot_asks_for_the_minimum_booking_length(client, world):
+def test_the_link_of_a_free_interval_asks_for_the_minimum_booking_length(client, world):
     world.equipment.min_booking_minutes = 90
     db.session.commit()
 
@@ -109,29 +105,75 @@ def test_the_link_of_a_free_slot_asks_for_the_minimum_booking_length(client, wor
         as_text=True
     )
 
-    assert f"start={field(TUESDAY, 10)}&amp;end={field(TUESDAY, 11, 30)}" in text
+    assert f"start={field(TUESDAY, 8)}&amp;end={field(TUESDAY, 9, 30)}" in text
 
 
-def test_a_booked_slot_is_busy_and_does_not_name_the_enterprise(client, world, login):
+def test_another_enterprise_sees_a_booking_as_busy_without_its_name(client, world, login):
     book(world.sme, world.equipment, start=10, end=11)
     login(world.other_sme)
 
     response = client.get(f"/equipment/{world.equipment.id}/week?start={TUESDAY}")
 
-    states = cells(response)
-    assert [
-        states[field(TUESDAY, hour, minute)]
-        for hour, minute in [(9, 30), (10, 0), (10, 30), (11, 0)]
-    ] == [
-        "free",
-        "busy",
-        "busy",
-        "free",
-    ]
+    assert blocks(response) == ["free 08:00–10:00", "busy 10:00–11:00", "free 11:00–20:00"]
     text = page_text(response)
     assert "华晟" not in text
     assert "张工" not in text
     assert world.sme.email not in text
+    assert "/bookings/" not in response.get_data(as_text=True)
+
+
+def test_an_enterprise_sees_its_own_booking_with_its_status(client, world, login, english):
+    booking = book(world.sme, world.equipment, start=10, end=11)
+    book(world.other_sme, world.equipment, start=14, end=15)
+    login(world.sme)
+
+    response = client.get(f"/equipment/{world.equipment.id}/week?start={TUESDAY}")
+
+    assert blocks(response) == [
+        "free 08:00–10:00",
+        "busy booking mine 10:00–11:00",
+        "free 11:00–14:00",
+        "busy 14:00–15:00",
+        "free 15:00–20:00",
+    ]
+    text = words(response)
+    assert "your booking 10:00–11:00 pending approval" in text
+    assert f'href="/bookings/{booking.id}"' in response.get_data(as_text=True)
+    assert "另一家企业" not in text
+
+
+def test_the_platform_sees_who_booked_and_why_time_is_busy(client, world, login, english):
+    book(world.sme, world.equipment, start=10, end=11)
+    db.session.add_all(
+        [
+            MaintenanceBlock(
+                equipment_id=world.equipment.id,
+                start_at=local(TUESDAY, 14),
+                end_at=local(TUESDAY, 15),
+                reason="年度校准",
+            ),
+            ProductionRun(
+                equipment_id=world.equipment.id,
+                start_at=local(TUESDAY, 16),
+                end_at=local(TUESDAY, 18),
+                summary="焦炭批次",
+            ),
+        ]
+    )
+    db.session.commit()
+    login(world.manager)
+
+    response = client.get(f"/equipment/{world.equipment.id}/week?start={TUESDAY}")
+
+    assert [block for block in blocks(response) if block.startswith("busy")] == [
+        "busy booking 10:00–11:00",
+        "busy maintenance 14:00–15:00",
+        "busy production 16:00–18:00",
+    ]
+    text = words(response)
+    assert "booking 10:00–11:00 华晟煤化科技有限公司 pending approval" in text
+    assert "maintenance 14:00–15:00" in text
+    assert "production run 16:00–18:00" in text
 
 
 def test_maintenance_is_busy_and_the_past_is_closed(client, world):
@@ -145,12 +187,14 @@ def test_maintenance_is_busy_and_the_past_is_closed(client, world):
     )
     db.session.commit()
 
-    states = cells(client.get(f"/equipment/{world.equipment.id}/week?start={TUESDAY}"))
-    assert states[field(TUESDAY, 14, 30)] == "busy"
+    response = client.get(f"/equipment/{world.equipment.id}/week?start={TUESDAY}")
+    assert "busy 14:00–15:00" in blocks(response)
+    assert "年度校准" not in page_text(response)
 
     last_week = monday_of(datetime.now(SHANGHAI).date()) - timedelta(days=7)
-    past = cells(client.get(f"/equipment/{world.equipment.id}/week?start={last_week}"))
-    assert set(past.values()) == {"closed"}
+    past = client.get(f"/equipment/{world.equipment.id}/week?start={last_week}")
+    assert past.status_code == 200
+    assert 'class="wk ' not in past.get_data(as_text=True)
 
 
 def test_week_view_links_to_the_previous_and_next_week(client, world):
@@ -162,7 +206,7 @@ def test_week_view_links_to_the_previous_and_next_week(client, world):
 
     assert f'/equipment/{world.equipment.id}/week?start={monday - timedelta(days=7)}"' in text
     assert f'/equipment/{world.equipment.id}/week?start={monday + timedelta(days=7)}"' in text
-    assert field(monday, 8) in text
+    assert field(monday + timedelta(days=1), 8) in text
     assert field(monday - timedelta(days=1), 8) not in text
 
 
@@ -172,7 +216,11 @@ def test_week_view_without_a_usable_date_shows_this_week(client, world, start):
 
     response = client.get(f"/equipment/{world.equipment.id}/week?start={start}")
 
-    assert field(this_monday, 8) in cells(response)
+    assert response.status_code == 200
+    assert (
+        f'href="/equipment/{world.equipment.id}/week?start={this_monday + timedelta(days=7)}"'
+        in (response.get_data(as_text=True))
+    )
 
 
 def test_week_view_of_a_hidden_instrument_is_not_found(client, world):
@@ -187,7 +235,7 @@ def test_platform_users_see_free_slots_without_booking_links(client, world, logi
 
     response = client.get(f"/equipment/{world.equipment.id}/week?start={TUESDAY}")
 
-    assert cells(response)[field(TUESDAY, 10)] == "free"
+    assert blocks(response) == ["free 08:00–20:00"]
     assert f"/equipment/{world.equipment.id}/book" not in response.get_data(as_text=True)
     assert "Only enterprise (SME) users can book instruments." in page_text(response)
 
@@ -239,6 +287,52 @@ def test_sme_books_through_the_form_and_waits_for_approval(client, world, login,
     assert "pending the platform's approval" in detail
     assert "煤样热值测试" in detail
     assert "¥650.00" in detail  # 2 h × ¥300 + ¥50 setup
+
+
+def test_the_booking_form_offers_the_kinds_of_use_in_the_readers_language(client, world, login):
+    login(world.sme)
+
+    chinese = page_text(client.get(f"/equipment/{world.equipment.id}/book"))
+
+    assert '<option selected value="research">研究开发</option>' in chinese
+    assert ">法定认证检验</option>" in chinese
+    assert "product_testing</option>" not in chinese  # a word, never the code
+
+
+def test_the_kind_of_use_is_kept_and_shown_on_the_booking(client, world, login, english):
+    login(world.sme)
+
+    response = client.post(
+        f"/equipment/{world.equipment.id}/book",
+        data={
+            "start": field(TUESDAY, 10),
+            "end": field(TUESDAY, 12),
+            "purpose_category": "certification",
+        },
+        follow_redirects=True,
+    )
+
+    assert db.session.scalar(select(Booking)).purpose_category == "certification"
+    assert "statutory certification" in words(response)
+    assert "statutory certification" in words(client.get("/bookings"))
+
+
+def test_an_unknown_kind_of_use_is_refused_and_nothing_is_written(client, world, login, english):
+    login(world.sme)
+
+    response = client.post(
+        f"/equipment/{world.equipment.id}/book",
+        data={
+            "start": field(TUESDAY, 10),
+            "end": field(TUESDAY, 12),
+            "purpose_category": "mass_inspection",
+        },
+    )
+
+    assert response.status_code == 422
+    assert "Choose one of" in page_text(response)
+    db.session.commit()
+    assert count_rows(Booking) == 0
 
 
 def test_without_approval_the_booking_is_confirmed_at_once(client, world, login, english):
@@ -515,8 +609,22 @@ def test_approving_a_cancelled_booking_says_it_cannot(client, world, login, engl
     response = client.post(f"/bookings/{booking.id}/approve", follow_redirects=True)
 
     assert response.status_code == 200
-    assert "A cancelled booking cannot be changed that way (approve)." in page_text(response)
+    assert "The booking is cancelled: it cannot be changed that way (approve)." in page_text(
+        response
+    )
     assert reload(booking).status == BookingStatus.CANCELLED
+
+
+def test_refusals_in_chinese_say_the_status_in_chinese_not_its_code(client, world, login):
+    booking = book(world.sme, world.equipment)
+    login(world.manager)
+    client.post(f"/bookings/{booking.id}/approve")
+
+    response = client.post(f"/bookings/{booking.id}/approve", follow_redirects=True)
+
+    text = page_text(response)
+    assert "该预约“已确认”，不能执行此操作（批准）。" in text
+    assert "confirmed" not in words(response) and "approve)" not in text
 
 
 def test_inbox_puts_pending_first_oldest_request_first_then_upcoming_then_the_rest(
@@ -568,7 +676,10 @@ def test_inbox_filters_by_instrument_and_status(client, world, login, make_equip
     [
         ("sme", "/bookings/inbox", 403),
         ("platform", "/bookings", 403),
-        ("finance", "/bookings", 403),
+        ("sme", "/bookings/all", 403),
+        ("platform", "/bookings/all", 403),
+        ("finance", "/bookings/all", 200),
+        ("admin", "/bookings/all", 200),
     ],
 )
 def test_lists_are_for_their_roles(client, login, make_user, role, url, status):
@@ -585,6 +696,47 @@ def test_nav_links_by_role(client, world, login, english):
     page = client.get("/").text
     assert 'href="/bookings/inbox"' in page
     assert 'href="/bookings"' not in page
+
+
+@pytest.mark.parametrize("role", ["finance", "admin"])
+def test_operators_see_every_booking_on_the_pages(
+    client, world, login, english, make_user, make_org, make_equipment, role
+):
+    mine = book(world.sme, world.equipment)
+    other_platform = make_equipment(make_org("platform", name="铸造平台"), lead_time_hours=0)
+    theirs = book(world.other_sme, other_platform, day=TUESDAY + timedelta(days=1))
+    login(make_user(role))
+
+    assert 'href="/bookings/all"' in client.get("/").text
+    redirected = client.get("/bookings")
+    assert redirected.status_code == 302
+    assert redirected.headers["Location"] == "/bookings/all"
+    text = page_text(client.get("/bookings/all"))
+
+    assert position(text, theirs) < position(text, mine)  # latest first
+    assert "华晟煤化科技有限公司" in text and "另一家企业" in text
+    assert "煤炭平台" in text and "铸造平台" in text
+    assert client.get(f"/bookings/{theirs.id}").status_code == 200
+
+
+def test_every_booking_list_filters_as_the_api_does(client, world, login, make_user):
+    early = book(world.sme, world.equipment)
+    late = book(world.other_sme, world.equipment, day=TUESDAY + timedelta(days=2))
+    bookings.cancel(world.sme, early, "计划变更")
+    db.session.commit()
+    login(make_user("finance"))
+
+    def shown(**query) -> set[int]:
+        response = client.get("/bookings/all", query_string=query)
+        assert response.status_code == 200
+        return {int(number) for number in re.findall(r'id="booking-(\d+)"', response.text)}
+
+    assert shown() == {early.id, late.id}
+    assert shown(status="cancelled") == {early.id}
+    assert shown(status="pending") == {late.id}
+    assert shown(**{"from": str(TUESDAY + timedelta(days=1))}) == {late.id}
+    assert shown(to=str(TUESDAY)) == {early.id}
+    assert shown(status="nonsense", to="not a date") == {early.id, late.id}
 
 
 def test_history_lists_every_change_with_who_and_why(client, world, login, english):
@@ -635,7 +787,9 @@ def test_booking_and_approving_need_the_form_token(csrf_client, world):
 
 def listed(response) -> set[int]:
     assert response.status_code == 200
-    return {int(number) for number in re.findall(r'href="/equipment/(\d+)"', response.text)}
+    # a card links to the instrument, or to its week at the searched window
+    pattern = r'class="card-link" href="/equipment/(\d+)[/"]'
+    return {int(number) for number in re.findall(pattern, response.text)}
 
 
 def test_catalogue_lists_only_instruments_free_for_the_whole_window(client, world, make_equipment):

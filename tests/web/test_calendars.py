@@ -1,6 +1,5 @@
 import io
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -11,18 +10,14 @@ from equipment_share.models import Booking, IdleWindow, IdleWindowKind, Producti
 from equipment_share.services import bookings
 from equipment_share.services.calendars import make_feed_secret
 from equipment_share.services.equipment import add_one_off_window, delete_idle_window
+from tests.clock import SHANGHAI, local
 from tests.conftest import count_rows
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 
 def in_days(days: int) -> date:
     return datetime.now(SHANGHAI).date() + timedelta(days=days)
-
-
-def local(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
 
 
 def ics_file(start: datetime, end: datetime, summary: str = "Run") -> bytes:

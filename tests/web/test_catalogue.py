@@ -8,6 +8,7 @@ from flask_babel import force_locale, gettext
 from equipment_share.extensions import db
 from equipment_share.i18n import LANGUAGE_COOKIE
 from equipment_share.models import OrganizationStatus, User
+from tests.clock import next_weekday
 from tests.web.conftest import page_text
 
 ENGLISH_NAV = re.compile(r'<nav class="mainnav"[^>]*>\s*<a href="/">Instruments</a>')
@@ -43,9 +44,13 @@ def instruments(make_org, make_equipment):
 
 
 def listed(response) -> set[int]:
-    """Ids of the instruments on a catalogue page."""
+    """Ids of the instruments on a catalogue page (a card links to the instrument, or to its
+    week at the searched window)."""
     assert response.status_code == 200
-    return {int(number) for number in re.findall(r'href="/equipment/(\d+)"', response.text)}
+    return {
+        int(number)
+        for number in re.findall(r'class="card-link" href="/equipment/(\d+)[/"]', response.text)
+    }
 
 
 def ids(instruments, *names) -> set[int]:
@@ -269,3 +274,37 @@ def test_catalogue_pages_keep_the_filters(client, make_org, make_equipment):
     second = client.get(next_link).text
     assert second.count('<article class="card') == 1
     assert "GC-MS 24" in second
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("%", {"percent"}), ("_", {"underscore"}), ("100%", {"percent"}), ("a_b", {"underscore"})],
+)
+def test_catalogue_text_search_takes_percent_and_underscore_literally(
+    client, make_equipment, query, expected
+):
+    named = {
+        "percent": make_equipment(name="纯度 100% 分析仪"),
+        "underscore": make_equipment(name="Model a_b"),
+        "plain": make_equipment(name="Model axb"),
+    }
+
+    found = listed(client.get("/", query_string={"q": query}))
+
+    assert found == {named[name].id for name in expected}
+
+
+@pytest.mark.parametrize("viewer", ["admin", "finance", "owner"])
+def test_free_search_never_lists_instruments_closed_for_booking(
+    client, make_user, login, make_equipment, hidden, viewer
+):
+    """Admin and finance see every instrument, a platform its own inactive ones; none of those
+    closed for booking is free, on the page as in the API."""
+    bookable = make_equipment(name="可预约仪器")
+    owner = hidden["inactive"].platform
+    login(make_user("platform", owner) if viewer == "owner" else make_user(viewer))
+    day = next_weekday(1)
+    window = {"free_from": f"{day}T10:00", "free_to": f"{day}T12:00"}
+
+    assert hidden["inactive"].id in listed(client.get("/"))
+    assert listed(client.get("/", query_string=window)) == {bookable.id}

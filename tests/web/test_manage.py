@@ -4,20 +4,33 @@ import io
 import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from equipment_share.extensions import db
-from equipment_share.models import Equipment, IdleWindow, IdleWindowKind
+from equipment_share.models import Equipment, IdleWindow, IdleWindowKind, OutboxMessage
+from equipment_share.services import bookings
 from equipment_share.services.equipment import equipment_values
+from tests.clock import SHANGHAI, local, next_weekday
 from tests.conftest import count_rows
 from tests.web.conftest import page_text
 
 pytestmark = pytest.mark.usefixtures("english")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
+
+def image_bytes(image_format: str, size=(3, 2), mode="RGB") -> bytes:
+    output = io.BytesIO()
+    Image.new(mode, size, 200).save(output, format=image_format)
+    return output.getvalue()
+
+
+def served_image(response) -> Image.Image:
+    return Image.open(io.BytesIO(response.get_data()))
+
+
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
 
 PUBLISHED = {
     "name": "扫描电子显微镜",
@@ -49,6 +62,10 @@ def form_data(equipment: Equipment, **changes) -> dict:
         if isinstance(value, bool):
             if value:
                 data[name] = "y"  # a ticked box; an unticked one is not sent
+        elif value is None:
+            data[name] = ""  # an empty optional field
+        elif isinstance(value, list):
+            data[name] = ", ".join(value)  # keywords, in one box
         else:
             data[name] = str(value)
     return data | changes
@@ -357,7 +374,8 @@ def test_png_photo_is_accepted_and_served(client, platform_user, make_equipment,
     with client.get(f"/equipment/{equipment.id}/photo") as photo:
         assert photo.status_code == 200
         assert photo.mimetype == "image/png"
-        assert photo.get_data() == PNG
+        assert photo.headers["X-Content-Type-Options"] == "nosniff"
+        assert (served_image(photo).format, served_image(photo).size) == ("PNG", (3, 2))
     assert f"/equipment/{equipment.id}/photo" in page_text(client.get(f"/equipment/{equipment.id}"))
 
 
@@ -369,7 +387,7 @@ def test_photo_published_with_a_new_instrument(client, platform_user):
     assert response.status_code == 302
     equipment = db.session.scalar(db.select(Equipment))
     with client.get(f"/equipment/{equipment.id}/photo") as photo:
-        assert photo.get_data() == PNG
+        assert served_image(photo).size == (3, 2)
 
 
 def test_new_photo_replaces_the_old_file(client, platform_user, make_equipment, app, tmp_path):
@@ -377,9 +395,7 @@ def test_new_photo_replaces_the_old_file(client, platform_user, make_equipment, 
     url = f"/manage/equipment/{equipment.id}"
     client.post(url, data=upload(equipment, PNG, "a.png"), content_type="multipart/form-data")
     first = db.session.get(Equipment, equipment.id).photo_filename
-    jpeg = b"\xff\xd8\xff\xe0" + bytes(32)
-
-    client.post(url, data=upload(equipment, jpeg, "b.jpg"), content_type="multipart/form-data")
+    client.post(url, data=upload(equipment, JPEG, "b.jpg"), content_type="multipart/form-data")
 
     db.session.expire_all()
     assert equipment.photo_filename.endswith(".jpg")
@@ -394,14 +410,26 @@ def test_new_photo_replaces_the_old_file(client, platform_user, make_equipment, 
     [
         (b"just some text, honestly\n", "photo.png", "Only JPEG, PNG or WebP photos"),
         (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "photo.svg", "Only JPEG, PNG or WebP"),
-        (PNG + bytes(2048), "big.png", "The photo may be at most"),
+        (PNG + bytes(17 * 1024), "big.png", "The photo may be at most"),
+        (b"\xff\xd8\xff\xe0<html><script>alert(1)</script></html>", "x.jpg", "Only JPEG, PNG"),
+        (PNG[:40], "truncated.png", "Only JPEG, PNG or WebP"),
+        (image_bytes("GIF"), "photo.gif", "Only JPEG, PNG or WebP"),
+        (image_bytes("PNG", (6000, 5000), "1"), "bomb.png", "at most 24 megapixels"),
     ],
-    ids=["text renamed .png", "svg", "too large"],
+    ids=[
+        "text renamed .png",
+        "svg",
+        "too large",
+        "html after jpeg bytes",
+        "truncated",
+        "gif",
+        "bomb",
+    ],
 )
 def test_bad_photo_is_refused_and_nothing_is_stored(
     client, platform_user, make_equipment, app, monkeypatch, tmp_path, content, filename, message
 ):
-    monkeypatch.setitem(app.config, "MAX_PHOTO_BYTES", 1024)
+    monkeypatch.setitem(app.config, "MAX_PHOTO_BYTES", 16 * 1024)
     equipment = make_equipment(platform_user.organization, name="原名")
 
     response = client.post(
@@ -417,3 +445,116 @@ def test_bad_photo_is_refused_and_nothing_is_stored(
     assert equipment.name == "原名"  # the rest of the form is not saved either
     assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").iterdir())
     assert client.get(f"/equipment/{equipment.id}/photo").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("image_format", "size", "stored"),
+    # each within what its format may decode (services/photos.py, MAX_DECODED_PIXELS)
+    [
+        ("JPEG", (4800, 2400), (2400, 1200)),
+        ("PNG", (2500, 800), (2400, 768)),
+        ("WEBP", (2500, 480), (2400, 461)),
+    ],
+)
+def test_photos_are_re_encoded_and_scaled_to_the_catalogue_size(
+    client, platform_user, make_equipment, image_format, size, stored
+):
+    """Stored bytes are Pillow's own: trailing data (a polyglot's script) does not survive."""
+    equipment = make_equipment(platform_user.organization)
+    content = image_bytes(image_format, size) + b"<script>alert(1)</script>"
+
+    client.post(
+        f"/manage/equipment/{equipment.id}",
+        data=upload(equipment, content, "photo"),
+        content_type="multipart/form-data",
+    )
+
+    with client.get(f"/equipment/{equipment.id}/photo") as photo:
+        assert b"<script>" not in photo.get_data()
+        assert (served_image(photo).format, served_image(photo).size) == (image_format, stored)
+
+
+def test_the_form_saves_original_value_and_purchase_year(client, platform_user, make_equipment):
+    equipment = make_equipment(platform_user.organization)
+    data = form_data(equipment, original_value="880000.00", purchase_year="2018")
+
+    client.post(f"/manage/equipment/{equipment.id}", data=data)
+
+    db.session.expire_all()
+    saved = db.session.get(Equipment, equipment.id)
+    assert (saved.original_value, saved.purchase_year) == (Decimal("880000.00"), 2018)
+
+
+@pytest.fixture
+def dependent_booking(platform_user, make_user, make_equipment):
+    """A confirmed booking next Tuesday that only the instrument's one weekly window covers."""
+    equipment = make_equipment(
+        platform_user.organization, requires_approval=False, weekly=[((1,), time(8), time(12))]
+    )
+    tuesday = next_weekday(1)
+    booking = bookings.create_booking(
+        make_user("sme"), equipment.id, local(tuesday, 9), local(tuesday, 10), "tests"
+    )
+    db.session.commit()
+    return booking
+
+
+def withdraw_url(booking) -> str:
+    window = booking.equipment.idle_windows[0]
+    return f"/manage/equipment/{booking.equipment_id}/idle-windows/{window.id}/delete"
+
+
+def test_withdrawing_a_window_bookings_depend_on_lists_them_and_changes_nothing(
+    client, dependent_booking
+):
+    response = client.post(withdraw_url(dependent_booking))
+
+    assert response.status_code == 409
+    text = page_text(response)
+    assert "1 upcoming booking depends on this idle window" in text
+    assert f'id="booking-{dependent_booking.id}"' in text
+    assert dependent_booking.organization.name in text
+    assert 'name="force" value="1"' in text
+    assert "Withdraw anyway and cancel these bookings" in text
+    db.session.commit()  # see what the request wrote
+    assert count_rows(IdleWindow) == 1
+    assert db.session.get(type(dependent_booking), dependent_booking.id).status == "confirmed"
+
+
+def test_withdrawing_a_window_anyway_cancels_its_bookings_with_notice(client, dependent_booking):
+    mails_before = count_rows(OutboxMessage)
+
+    response = client.post(withdraw_url(dependent_booking), data={"force": "1"})
+
+    assert response.status_code == 302
+    assert "1 booking was cancelled and its enterprise notified" in page_text(
+        client.get(response.headers["Location"])
+    )
+    db.session.commit()
+    booking = db.session.get(type(dependent_booking), dependent_booking.id)
+    assert booking.status == "cancelled"
+    assert "Idle window withdrawn" in booking.status_reason
+    assert count_rows(IdleWindow) == 0
+    assert count_rows(OutboxMessage) > mails_before
+
+
+def test_the_form_trims_spaces_around_an_amount_and_a_zone(client, platform_user):
+    """The API refuses " 800.50 " (domain/fields.py); a person typing it means 800.50."""
+    data = PUBLISHED | {"hourly_rate": " 800.50 ", "setup_fee": "0 ", "timezone": " Asia/Urumqi"}
+
+    response = client.post("/manage/equipment/new", data=data)
+
+    assert response.status_code == 302
+    equipment = db.session.scalar(db.select(Equipment))
+    assert (equipment.hourly_rate, equipment.timezone) == (Decimal("800.50"), "Asia/Urumqi")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("hourly_rate", "1_000"), ("hourly_rate", "８００"), ("timezone", "Factory")],
+)
+def test_the_form_refuses_what_the_api_refuses(client, platform_user, field, value):
+    response = client.post("/manage/equipment/new", data=PUBLISHED | {field: value})
+
+    assert response.status_code in (200, 422)
+    assert count_rows(Equipment) == 0

@@ -11,12 +11,12 @@ import pytest
 from equipment_share.extensions import db
 from equipment_share.models import AuditEntry, RateCardVersion, utcnow
 from equipment_share.services import rate_cards
+from tests.clock import SHANGHAI
 from tests.conftest import count_rows
 from tests.web.conftest import page_text
 
 pytestmark = pytest.mark.usefixtures("english")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = datetime.now(SHANGHAI).date()
 CARD = {
     "hourly_rate": "400.00",

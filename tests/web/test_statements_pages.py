@@ -126,6 +126,21 @@ def test_the_period_defaults_to_the_current_month(client, login, sme_user):
     assert f'name="to" type="date" value="{last.isoformat()}"' in html
 
 
+@pytest.mark.parametrize("viewer", ["sme", "platform", "finance"])
+def test_the_statement_opens_on_the_month_of_the_latest_usage(
+    client, login, make_user, sme_user, platform_user, records, viewer
+):
+    users = {"sme": sme_user, "platform": platform_user, "finance": make_user("finance")}
+    login(users[viewer])
+    query = {"organization_id": sme_user.organization_id} if viewer == "finance" else {}
+
+    html = page_text(client.get("/statements", query_string=query))
+
+    assert 'name="from" type="date" value="2026-04-01"' in html
+    assert 'name="to" type="date" value="2026-04-30"' in html
+    assert re.findall(r'id="usage-(\d+)"', html) == [str(records["april"].id)]
+
+
 def test_a_platform_sees_its_earnings_by_sme(client, login, platform_user, sme_user, records):
     login(platform_user)
 

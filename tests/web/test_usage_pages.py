@@ -14,11 +14,11 @@ from equipment_share.domain.usage import UsageKind, UsageStatus
 from equipment_share.extensions import db
 from equipment_share.models import Booking, UsageRecord, utcnow
 from equipment_share.services import bookings, rate_cards, usage
+from tests.clock import SHANGHAI
 from tests.conftest import count_rows
 from tests.web.conftest import csrf_token, page_text
 from tests.web.test_csrf import sign_in as sign_in_with_token
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 YESTERDAY = datetime.now(SHANGHAI).date() - timedelta(days=1)
 RATE_CARD = {
     "hourly_rate": "123.45",
@@ -384,33 +384,42 @@ def test_another_enterprise_or_platform_gets_not_found(client, world, login, rec
     assert reload(UsageRecord, recorded).status == UsageStatus.RECORDED
 
 
-def test_the_wrong_side_is_forbidden(client, world, login, english, recorded, booked):
+def test_the_wrong_side_is_refused_with_a_flash_as_on_the_booking_pages(
+    client, world, login, english, recorded, booked
+):
     now = utcnow()
     current = booked(now - timedelta(minutes=10), now + timedelta(minutes=50))
+    only_platform = "Only the platform that owns the instrument may do this."
     login(world.sme)
 
     sme_page = client.get(f"/bookings/{current.id}").get_data(as_text=True)
     assert "/check-in" not in sme_page
     refused = client.post(f"/bookings/{current.id}/check-in")
-    assert refused.status_code == 403
-    assert "Only the platform that owns the instrument may do this." in page_text(refused)
-    assert client.post(f"/usage/{recorded.id}/waive", data={"reason": "x"}).status_code == 403
-    assert (
-        client.post(
+    assert refused.status_code == 302
+    assert refused.headers["Location"] == f"/bookings/{current.id}"
+    assert only_platform in page_text(client.get(refused.headers["Location"]))
+    for attempt in (
+        lambda: client.post(f"/usage/{recorded.id}/waive", data={"reason": "x"}),
+        lambda: client.post(
             f"/usage/{recorded.id}/correct", data=record_form(local(10), local(11), reason="x")
-        ).status_code
-        == 403
-    )
+        ),
+    ):
+        response = attempt()
+        assert response.status_code == 302
+        assert only_platform in page_text(client.get(response.headers["Location"]))
     client.post("/logout")
 
     login(world.manager)
     manager_page = client.get(f"/bookings/{recorded.booking_id}").get_data(as_text=True)
     assert "/confirm" not in manager_page
     assert "/dispute" not in manager_page
-    assert client.post(f"/usage/{recorded.id}/confirm").status_code == 403
-    assert client.post(f"/usage/{recorded.id}/dispute", data={"reason": "x"}).status_code == 403
+    for action, data in (("confirm", {}), ("dispute", {"reason": "x"})):
+        response = client.post(f"/usage/{recorded.id}/{action}", data=data, follow_redirects=True)
+        assert response.status_code == 200
+        assert "Only the enterprise that made the booking may do this." in page_text(response)
     assert reload(UsageRecord, recorded).status == UsageStatus.RECORDED
     assert count_rows(UsageRecord) == 1
+    assert current.usage_record is None
 
 
 @pytest.mark.parametrize("role", ["admin", "finance"])
@@ -471,3 +480,107 @@ def test_the_record_form_carries_its_csrf_token(csrf_client, world, past_booking
     assert saved.status_code == 302
     db.session.commit()
     assert count_rows(UsageRecord) == 1
+
+
+# --- words and buttons that follow the state --------------------------------------------------
+
+
+def test_a_disputed_record_waits_for_the_platform_and_offers_no_confirm(
+    client, world, login, english, recorded, api_headers
+):
+    usage.dispute(world.sme, recorded, "we left at eleven")
+    db.session.commit()
+    login(world.sme)
+
+    page = client.get(f"/bookings/{recorded.booking_id}")
+
+    assert "the record waits for the platform's correction" in words(page)
+    assert "confirm-usage-form" not in page_text(page)
+    assert "dispute-form" not in page_text(page)
+    refused = client.post(f"/usage/{recorded.id}/confirm", follow_redirects=True)
+    assert reload(UsageRecord, recorded).status == UsageStatus.DISPUTED
+    assert "cannot be changed that way" in words(refused)
+    by_api = client.post(f"/api/v1/usage/{recorded.id}/confirm", headers=api_headers(world.sme))
+    assert by_api.status_code == 409
+    assert by_api.get_json()["error"]["code"] == "invalid_state"
+
+
+def test_the_platform_is_told_to_correct_a_disputed_record(client, world, login, english, recorded):
+    usage.dispute(world.sme, recorded, "we left at eleven")
+    db.session.commit()
+    login(world.manager)
+
+    page = client.get(f"/bookings/{recorded.booking_id}")
+
+    assert "correct the times or waive the charge" in words(page)
+    assert "correct-link" in page_text(page)
+
+
+def test_a_corrected_record_can_be_confirmed_again(client, world, login, english, recorded):
+    usage.dispute(world.sme, recorded, "we left at eleven")
+    usage.correct(world.manager, recorded, local(10), local(11), "left at eleven")
+    db.session.commit()
+    login(world.sme)
+
+    page = client.get(f"/bookings/{recorded.booking_id}")
+
+    assert "confirm-usage-form" in page_text(page)
+    client.post(f"/usage/{recorded.id}/confirm")
+    assert reload(UsageRecord, recorded).status == UsageStatus.CONFIRMED
+
+
+def test_confirming_a_fee_asks_first(client, world, login, english, recorded):
+    login(world.sme)
+
+    text = page_text(client.get(f"/bookings/{recorded.booking_id}"))
+
+    form = re.search(r'<form[^>]*class="confirm-usage-form"[^>]*>', text, re.S)
+    assert form
+    assert f'data-confirm="Confirm this fee of ¥{recorded.fee:,.2f}?' in form.group(0)
+    assert "/static/js/forms.js" in text
+
+
+def test_cancel_is_not_offered_after_check_in_and_is_refused(client, world, login, english, booked):
+    now = utcnow()
+    booking = booked(now - timedelta(minutes=30), now + timedelta(minutes=30))
+    usage.check_in(world.manager, booking)
+    db.session.commit()
+
+    for user in (world.sme, world.manager):
+        login(user)
+        page = client.get(f"/bookings/{booking.id}")
+        assert "cancel-action" not in page_text(page)
+        refused = client.post(
+            f"/bookings/{booking.id}/cancel", data={"reason": "x"}, follow_redirects=True
+        )
+        assert "checked in: it can no longer be cancelled" in words(refused)
+        client.post("/logout")
+    assert reload(Booking, booking).status == BookingStatus.CONFIRMED
+
+
+def test_before_check_in_cancel_is_offered(client, world, login, english, booked):
+    now = utcnow()
+    booking = booked(now + timedelta(days=3), now + timedelta(days=3, hours=1))
+    login(world.sme)
+
+    assert "cancel-action" in page_text(client.get(f"/bookings/{booking.id}"))
+
+
+def test_a_cancelled_booking_shows_no_estimate(client, world, login, english, booked):
+    now = utcnow()
+    booking = booked(now + timedelta(days=3), now + timedelta(days=3, hours=1))
+    active = booked(now + timedelta(days=4), now + timedelta(days=4, hours=1))
+    bookings.cancel(world.sme, booking, "plans changed")
+    db.session.commit()
+    login(world.sme)
+
+    detail = page_text(client.get(f"/bookings/{booking.id}"))
+    mine = page_text(client.get("/bookings"))
+
+    assert 'id="estimated-fee"' not in detail
+    assert "Estimated fee" not in detail
+    assert 'id="estimated-fee"' in page_text(client.get(f"/bookings/{active.id}"))
+    row = re.search(rf'/bookings/{booking.id}".*?</tr>', mine, re.S).group(0)
+    assert "¥143.45" not in row and "no-charge" in row
+    active_row = re.search(rf'/bookings/{active.id}".*?</tr>', mine, re.S).group(0)
+    assert "¥143.45" in active_row

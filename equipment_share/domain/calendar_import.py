@@ -1,6 +1,6 @@
-"""iCalendar in and out: production schedules become busy intervals, bookings become feeds.
+"""iCalendar in: production schedules become busy intervals (the export is calendar_export.py).
 
-Import (`parse_production_calendar`) reads an .ics file exported by Outlook, Google Calendar,
+`parse_production_calendar` reads an .ics file exported by Outlook, Google Calendar,
 Thunderbird and the like, expands every VEVENT over a window with recurring_ical_events (RRULE,
 RDATE, EXDATE, RECURRENCE-ID overrides) and returns the occurrences that keep the instrument busy,
 in UTC, clipped to the window. Time zones are read like this:
@@ -17,34 +17,37 @@ in UTC, clipped to the window. Time zones are read like this:
 
 Refusals raise `ValidationFailed` with a "calendar" message; no icalendar, recurring_ical_events
 or dateutil exception escapes.
-
-Export (`build_calendar`) writes a deterministic feed (same input, same bytes, stable ETag).
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import time as clock
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cache, lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.rrule import rrulestr
-from icalendar import Calendar, Timezone
-from icalendar.parser import Contentline
+from icalendar import Calendar
 from icalendar.prop import vDDDLists, vRecur
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from recurring_ical_events import CalendarQuery, ComponentsWithName, EventAdapter, Occurrence
 
-from equipment_share.domain.availability import ONE_DAY, Interval, to_utc
+from equipment_share.domain.availability import ONE_DAY, Interval
 from equipment_share.domain.errors import N_, Message, ValidationFailed
 
 MAX_CALENDAR_BYTES = 2 * 1024 * 1024
 MAX_RUNS = 20_000
+# What the parser builds costs memory by the line, not by the byte (about 1 kB of Python objects
+# per content line or date value, 5 kB per event): 2 MB of short lines took a worker to 228 MB.
+# Counted in the raw file before parsing; a production schedule needs far fewer (1,000 weekly
+# series with their EXDATEs are about 9,000 lines).
+MAX_CONTENT_LINES = 20_000
+MAX_EVENTS = 4_000
+MAX_DATE_VALUES = 10_000  # RDATE and EXDATE values, several to a line
 # dateutil walks a rule from its DTSTART, so a rule that started long ago (hourly for decades,
 # daily since the year 1000) costs time even when few of its occurrences fall in the window
 # (about 0.5 s per 250,000 steps).
@@ -55,11 +58,6 @@ MAX_EXPANSION_SECONDS = 10.0
 # The Gregorian calendar, weekdays and leap years included, repeats every 400 years.
 _CALENDAR_CYCLE_YEARS = 400
 
-DEFAULT_PRODUCT_ID = "-//equipment_share//EN"
-STATUSES = frozenset({"TENTATIVE", "CONFIRMED", "CANCELLED"})
-
-_NEEDS_ESCAPE = re.compile(r"[\\;,\x00-\x08\x0a-\x1f\x7f]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # not allowed in TEXT; HTAB is
 _MEGABYTE = 1024 * 1024
 _REASON_LENGTH = 100
 # Properties whose parse errors make the file unusable; broken others (GEO, ATTENDEE...) are ignored.
@@ -84,10 +82,6 @@ _ZONED_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "RDATE", "EXDATE")
 # and date-times or dates near the year 9999.
 _PARSE_ERRORS = (ValueError, TypeError, AttributeError, OSError)
 _EXPANSION_ERRORS = (ValueError, TypeError, OverflowError)
-
-
-# ---------------------------------------------------------------------------------------------
-# Import
 
 
 @dataclass(frozen=True)
@@ -119,6 +113,7 @@ def parse_production_calendar(
         raise _refusal(N_("The file is larger than %(mb)d MB."), mb=MAX_CALENDAR_BYTES // _MEGABYTE)
     if not data.strip():
         raise _no_events()
+    _check_counts(data)
     calendars = _read_calendars(data)
     events = [event for calendar in calendars for event in calendar.walk("VEVENT")]
     if not events:
@@ -140,7 +135,35 @@ def parse_production_calendar(
     return runs
 
 
+_FOLD = re.compile(rb"\r?\n[ \t]")
+_DATE_LIST = re.compile(rb"(?:RDATE|EXDATE)[;:]", re.IGNORECASE)
+
+
+def _check_counts(data: bytes) -> None:
+    """Refuse a file with more content lines, events or RDATE/EXDATE values than the limits,
+    before the parser turns each into objects."""
+    lines = events = dates = 0
+    for line in _FOLD.sub(b"", data).splitlines():
+        if not line.strip():  # blank lines cost the parser nothing
+            continue
+        lines += 1
+        if line[:12].upper() == b"BEGIN:VEVENT":
+            events += 1
+        elif _DATE_LIST.match(line):
+            dates += line.count(b",") + 1
+    if lines > MAX_CONTENT_LINES:
+        raise _refusal(N_("The file has more than %(max)d lines."), max=MAX_CONTENT_LINES)
+    if events > MAX_EVENTS:
+        raise _refusal(N_("The file has more than %(max)d events."), max=MAX_EVENTS)
+    if dates > MAX_DATE_VALUES:
+        raise _refusal(
+            N_("The file has more than %(max)d RDATE and EXDATE dates."), max=MAX_DATE_VALUES
+        )
+
+
 def _read_calendars(data: bytes) -> list[Calendar]:
+    if b"\x00" in data:  # icalendar keeps it in the text, and PostgreSQL cannot store it
+        raise _invalid("it contains a NUL byte")
     try:
         components = Calendar.from_ical(data, multiple=True)
     except _PARSE_ERRORS as error:
@@ -584,10 +607,15 @@ def _no_events() -> ValidationFailed:
     return _refusal(N_("The file contains no events."))
 
 
+# The reason is the parser's, in English: the API passes it on to the integrator; the page says
+# the sentence without it and keeps the reason under "technical detail".
+INVALID_FILE = N_("The file is not a valid iCalendar (.ics) file: %(reason)s")
+
+
 def _invalid(reason: str) -> ValidationFailed:
     if len(reason) > _REASON_LENGTH:
         reason = reason[: _REASON_LENGTH - 1] + "…"
-    return _refusal(N_("The file is not a valid iCalendar (.ics) file: %(reason)s"), reason=reason)
+    return _refusal(INVALID_FILE, reason=reason)
 
 
 def _too_many_runs(window: Interval) -> ValidationFailed:
@@ -603,160 +631,3 @@ def _too_complex(event) -> ValidationFailed:
         N_("The event “%(summary)s” repeats too often to be imported."),
         summary=_text(event, "SUMMARY") or _text(event, "UID"),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Export
-
-
-@dataclass(frozen=True)
-class CalendarEvent:
-    uid: str  # stable, e.g. "booking-42@equipment-share"
-    interval: Interval
-    summary: str
-    description: str = ""
-    location: str = ""
-    status: str = "CONFIRMED"  # TENTATIVE | CONFIRMED | CANCELLED
-    sequence: int = 0
-    last_modified: datetime | None = None
-    transparent: bool = False  # idle windows are TRANSPARENT (free), bookings OPAQUE
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"status must be one of {sorted(STATUSES)}: {self.status!r}")
-        if self.sequence < 0:
-            raise ValueError(f"sequence must not be negative: {self.sequence}")
-        if not self.uid:
-            raise ValueError("uid must not be empty")
-        if self.last_modified is not None:
-            object.__setattr__(self, "last_modified", to_utc(self.last_modified))
-
-
-def build_calendar(
-    events: Iterable[CalendarEvent],
-    *,
-    name: str,
-    tz: ZoneInfo,
-    now: datetime,
-    product_id: str = DEFAULT_PRODUCT_ID,
-) -> bytes:
-    """A PUBLISH feed: events in local time of `tz` with its VTIMEZONE; same input, same bytes.
-
-    Events are sorted by (start, end, uid). An event touching the second pass of the repeated
-    hour of a fall-back night is written in UTC (see `_start_and_end`).
-    """
-    if not tz.key:
-        raise ValueError("the time zone needs an IANA key to be named in TZID")
-    ordered = sorted(events, key=_event_order)
-    stamp = _utc_text(to_utc(now))
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{_escape(product_id)}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_escape(name)}",
-        f"X-WR-TIMEZONE:{tz.key}",
-    ]
-    body = [_content_line(line) for line in lines]
-    first_year, last_year = _years_spanned(ordered, tz, now)
-    body.append(_vtimezone(tz.key, first_year, last_year))
-    for event in ordered:
-        body.extend(_event_lines(event, tz, stamp))
-    body.append("END:VCALENDAR\r\n")
-    return "\r\n".join(body).encode("utf-8")
-
-
-def etag_for(body: bytes, version: str = "") -> str:
-    """A strong ETag: the quoted SHA-256 of the body, and of `version` when given (the state of
-    what the body is computed from, so a change there moves the ETag even if the bytes stay)."""
-    digest = hashlib.sha256(body)
-    if version:
-        digest.update(b"\0" + version.encode("utf-8"))
-    return f'"{digest.hexdigest()}"'
-
-
-def _event_order(event: CalendarEvent):
-    return (event.interval.start, event.interval.end, event.uid)
-
-
-def _event_lines(event: CalendarEvent, tz: ZoneInfo, stamp: str) -> list[str]:
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{_escape(event.uid)}",
-        f"DTSTAMP:{stamp}",
-        *_start_and_end(event.interval, tz),
-        f"SEQUENCE:{event.sequence}",
-        f"STATUS:{event.status}",
-    ]
-    if event.last_modified is not None:
-        lines.append(f"LAST-MODIFIED:{_utc_text(event.last_modified)}")
-    lines.append(f"SUMMARY:{_escape(event.summary)}")
-    if event.description:
-        lines.append(f"DESCRIPTION:{_escape(event.description)}")
-    if event.location:
-        lines.append(f"LOCATION:{_escape(event.location)}")
-    lines.append("TRANSP:TRANSPARENT" if event.transparent else "TRANSP:OPAQUE")
-    lines.append("END:VEVENT")
-    return [_content_line(line) for line in lines]
-
-
-def _start_and_end(interval: Interval, tz: ZoneInfo) -> tuple[str, str]:
-    """Local times with TZID; both in UTC if either falls in the repeated hour of a fall-back.
-
-    The second pass of that hour cannot be written as a local time (RFC 5545 reads the first),
-    and writing both ends the same way keeps readers that add durations in wall-clock time right.
-    """
-    local_start, local_end = interval.start.astimezone(tz), interval.end.astimezone(tz)
-    if _is_second_pass(local_start) or _is_second_pass(local_end):
-        return f"DTSTART:{_utc_text(interval.start)}", f"DTEND:{_utc_text(interval.end)}"
-    return (
-        f"DTSTART;TZID={tz.key}:{local_start:%Y%m%dT%H%M%S}",
-        f"DTEND;TZID={tz.key}:{local_end:%Y%m%dT%H%M%S}",
-    )
-
-
-def _is_second_pass(local: datetime) -> bool:
-    # fold=0 is never the second pass; checking it first spares two offset lookups per time.
-    return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
-
-
-def _utc_text(instant: datetime) -> str:
-    return f"{instant.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-
-
-def _escape(text: str) -> str:
-    """TEXT escaping of RFC 5545 section 3.3.11 (icalendar's vText is 4x slower for big feeds)."""
-    if not _NEEDS_ESCAPE.search(text):
-        return text
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _content_line(line: str) -> str:
-    """Fold lines longer than 75 octets (icalendar folds between characters, never in an escape)."""
-    if len(line) < 25 or len(line.encode("utf-8")) < 75:
-        return line
-    return Contentline(line).to_ical().decode("utf-8")
-
-
-def _years_spanned(events: list[CalendarEvent], tz: ZoneInfo, now: datetime) -> tuple[int, int]:
-    if not events:
-        year = now.astimezone(tz).year
-        return year, year
-    first = min(event.interval.start for event in events).astimezone(tz).year
-    last = max(event.interval.end for event in events).astimezone(tz).year
-    return first, last
-
-
-@lru_cache(maxsize=64)
-def _vtimezone(key: str, first_year: int, last_year: int) -> str:
-    """The VTIMEZONE for whole years, so one cached component serves many feeds.
-
-    icalendar derives STANDARD/DAYLIGHT observances with their transitions from the zone.
-    """
-    component = Timezone.from_tzinfo(
-        ZoneInfo(key), key, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    return component.to_ical().decode("utf-8").removesuffix("\r\n")

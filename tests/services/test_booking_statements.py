@@ -1,0 +1,88 @@
+"""What booking a slot asks of the database: a handful of statements besides the in-app notices,
+the mail one row (addressed when sent), the audit chain read at its last entry only
+(benchmarks/bench_booking.py has the throughput; the README's Performance section lists the
+statements)."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from equipment_share.extensions import db
+from equipment_share.models import User
+from equipment_share.services import bookings, rate_cards
+from tests.clock import local, next_weekday
+
+TUESDAY = next_weekday(1)
+NOTICES = (
+    "INSERT INTO notifications",
+    "FROM webhook_channels",
+    "INSERT INTO webhook_messages",
+    "WHERE users.organization_id",
+)
+
+
+@pytest.fixture
+def statements(app):
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_booking_a_slot_runs_eight_statements_at_most(statements, make_equipment, make_user):
+    equipment = make_equipment(requires_approval=False)
+    sme_user = make_user("sme")
+    make_user("platform", equipment.platform)
+    bookings.create_booking(sme_user, equipment.id, local(TUESDAY, 8), local(TUESDAY, 9))
+    db.session.commit()
+    equipment_id, user_id = equipment.id, sme_user.id
+    db.session.remove()  # a new request: only the acting user and organisation are loaded
+    actor = db.session.get(User, user_id)
+    assert actor.organization is not None
+    statements.clear()
+
+    bookings.create_booking(actor, equipment_id, local(TUESDAY, 10), local(TUESDAY, 11))
+
+    work = [text for text in statements if not text.startswith(("BEGIN", "SAVEPOINT"))]
+    # the in-app notices (services/notices) are written in the booking's transaction: their
+    # recipients, their rows and the organisation's group robots
+    own = [text for text in work if not any(mark in text for mark in NOTICES)]
+    assert len(own) <= 8, "\n".join(work)
+    [load] = [text for text in work if text.startswith("SELECT equipment.id, ")]
+    assert "rate_cards" in load and "idle_windows" in load and "organizations" in load
+    assert sum(text.startswith("INSERT INTO outbox_messages") for text in work) == 1
+    [chain] = [text for text in work if text.startswith("SELECT audit_entries")]
+    assert "LIMIT" in chain
+
+
+def test_the_rate_card_read_with_the_instrument_is_the_one_in_force(
+    app, make_equipment, make_user, platform_user
+):
+    equipment = make_equipment(platform_user.organization, hourly_rate="100.00")
+    sme_user = make_user("sme")
+    monday = TUESDAY - timedelta(days=1)
+    later = rate_cards.add_version(
+        platform_user,
+        equipment,
+        {
+            "hourly_rate": "500.00",
+            "setup_fee": "0.00",
+            "min_charge_minutes": 0,
+            "billing_increment_minutes": 30,
+        },
+        monday,
+    )
+    db.session.commit()
+
+    before = bookings.create_booking(sme_user, equipment.id, local(TUESDAY, 10), local(TUESDAY, 11))
+    after = bookings.create_booking(
+        sme_user, equipment.id, local(TUESDAY, 12), local(TUESDAY, 13), now=later.effective_from
+    )
+
+    assert before.rate_card_id != later.id and before.hourly_rate == 100
+    assert after.rate_card_id == later.id and after.hourly_rate == 500

@@ -1,0 +1,186 @@
+"""Sign-in protection: rate limits (in memory and in Redis), lockout and unlock, sessions that
+end on the server at sign-out, are renewed at sign-in and expire when idle."""
+
+import os
+import socket
+import time
+
+import pytest
+
+from equipment_share import create_app
+from equipment_share.extensions import db, limiter
+from equipment_share.i18n import LANGUAGE_COOKIE
+from tests.conftest import PASSWORD
+from tests.web.conftest import page_text
+
+pytestmark = pytest.mark.usefixtures("english")
+
+# a database of its own on the machine's Redis, emptied of rate-limit counts before each test
+REDIS_URL = os.environ.get("RATELIMIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+TOO_MANY = "Too many attempts in a short time."
+LOCKED = "This account is locked after too many wrong passwords."
+
+
+def redis_is_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def storage_uri(name: str) -> str:
+    if name == "redis" and not redis_is_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("CI runs the rate-limit tests on Redis: start redis-server")
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    return {"memory": "memory://", "redis": REDIS_URL}[name]
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limited_app(request, app, database_url, tmp_path):
+    """The app with rate limits on, small ones, on the same database."""
+    limited = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "limit-test-secret",
+            "DATABASE_URL": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": storage_uri(request.param),
+            "RATELIMIT_SWALLOW_ERRORS": False,
+            "SIGN_IN_RATE_LIMIT_PER_ACCOUNT": "3 per minute",
+            "SIGN_IN_RATE_LIMIT_PER_ADDRESS": "5 per minute",
+            "API_FAILED_TOKEN_LIMIT_PER_ADDRESS": "4 per minute",
+        }
+    )
+    limiter.reset()
+    yield limited
+    with limited.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def limited_client(limited_app):
+    client = limited_app.test_client()
+    client.set_cookie(LANGUAGE_COOKIE, "en")
+    return client
+
+
+def sign_in(client, email, password=PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def test_a_flood_of_guesses_at_one_account_is_stopped(limited_client, make_user):
+    user, other = make_user("sme"), make_user("sme")
+
+    answers = [sign_in(limited_client, user.email, f"guess-{n}").status_code for n in range(3)]
+    blocked = sign_in(limited_client, user.email, PASSWORD)
+
+    assert answers == [200, 200, 200]
+    assert blocked.status_code == 429
+    assert TOO_MANY in page_text(blocked)
+    assert "Retry-After" in blocked.headers
+    # another account from the same address is still served
+    assert sign_in(limited_client, other.email).status_code == 302
+
+
+def test_a_flood_from_one_address_over_many_accounts_is_stopped(limited_client):
+    answers = [
+        sign_in(limited_client, f"nobody{n}@test.example", "guess-guess").status_code
+        for n in range(6)
+    ]
+
+    assert answers == [200] * 5 + [429]
+
+
+def test_failed_api_tokens_from_one_address_are_stopped(limited_client, api_headers, make_user):
+    bad = {"Authorization": "Bearer es_not-a-token"}
+
+    answers = [limited_client.get("/api/v1/me", headers=bad).status_code for _ in range(5)]
+
+    assert answers == [401] * 4 + [429]
+    blocked = limited_client.get("/api/v1/me", headers=bad)
+    assert blocked.get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_good_api_tokens_are_not_counted_as_failures(limited_client, api_headers, make_user):
+    headers = api_headers(make_user("sme"))
+
+    answers = {limited_client.get("/api/v1/me", headers=headers).status_code for _ in range(8)}
+
+    assert answers == {200}
+
+
+def test_the_user_is_told_about_a_lockout_and_an_admin_lifts_it(app, client, make_user):
+    app.config["SIGN_IN_LOCK_AFTER"] = 3
+    user, admin = make_user("sme"), make_user("admin")
+
+    for attempt in range(3):
+        sign_in(client, user.email, f"wrong-password-{attempt}")
+    refused = sign_in(client, user.email, PASSWORD)
+
+    assert refused.status_code == 200
+    assert LOCKED in page_text(refused)
+    sign_in(client, admin.email)
+    users_page = page_text(client.get("/admin/users"))
+    assert "Locked" in users_page and f"/admin/users/{user.id}/unlock" in users_page
+    assert client.post(f"/admin/users/{user.id}/unlock").status_code == 302
+    client.post("/logout")
+    assert sign_in(client, user.email).status_code == 302
+
+
+def test_only_an_admin_may_unlock(client, make_user, login):
+    user = make_user("sme", locked_at=db.func.now())
+    login(make_user("finance"))
+
+    assert client.post(f"/admin/users/{user.id}/unlock").status_code == 403
+    db.session.refresh(user)
+    assert user.is_locked
+
+
+def test_a_cookie_copied_before_sign_out_is_dead_after_it(app, client, make_user, login):
+    login(make_user("platform"))
+    copied = client.get_cookie("session").value
+    client.post("/logout")
+
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+
+    assert thief.get("/manage/equipment").status_code == 302  # to the sign-in page
+
+
+def test_sign_in_starts_a_new_session(app, client, make_user):
+    user = make_user("sme")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+
+    sign_in(client, user.email)
+
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_an_idle_session_expires(app, client, make_user, login):
+    app.config["SESSION_IDLE_MINUTES"] = 30
+    login(make_user("platform"))
+    assert client.get("/manage/equipment").status_code == 200
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - 31 * 60
+
+    response = client.get("/manage/equipment")
+
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_an_active_session_stays(app, client, make_user, login):
+    app.config["SESSION_IDLE_MINUTES"] = 30
+    login(make_user("platform"))
+    with client.session_transaction() as session:
+        session["seen"] = int(time.time()) - 29 * 60
+
+    assert client.get("/manage/equipment").status_code == 200
+    with client.session_transaction() as session:
+        assert int(time.time()) - session["seen"] < 60  # the visit counts as activity
