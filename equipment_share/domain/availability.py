@@ -19,10 +19,10 @@ ONE_MINUTE = timedelta(minutes=1)
 
 def to_utc(value: datetime) -> datetime:
     """Return the same instant in UTC; naive datetimes are rejected."""
+    if value.tzinfo is UTC:  # first: the feeds and sweeps build tens of thousands
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"naive datetime is not allowed: {value!r}")
-    if value.tzinfo is UTC:
-        return value
     return value.astimezone(UTC)
 
 

@@ -58,35 +58,57 @@ def booking_event(
 ) -> CalendarEvent:
     """A booking for one of its parties: instrument, place, status, and the SME to the platform;
     in the language of `words`, else in both."""
-    equipment = booking.equipment
-    sme = booking.organization
+    summary, description = booking_texts(
+        booking.status,
+        booking.purpose,
+        booking.status_reason,
+        booking.equipment,
+        booking.organization,
+        with_sme=with_sme,
+        words=words,
+    )
+    return CalendarEvent(
+        uid=f"booking-{booking.id}@equipment-share",
+        interval=Interval(booking.start_at, booking.end_at),
+        summary=summary,
+        description=description,
+        location=booking.equipment.location,
+        status=ical_status(booking),
+        sequence=booking.sequence,
+        last_modified=booking.updated_at,
+    )
+
+
+def booking_texts(
+    status: BookingStatus,
+    purpose: str,
+    status_reason: str,
+    equipment,
+    sme,
+    *,
+    with_sme: bool,
+    words: EventWords | None = None,
+) -> tuple[str, str]:
+    """A booking's SUMMARY and DESCRIPTION; `equipment` and `sme` are objects or rows with
+    name and name_en."""
     if words is None:
         name = equipment.name_en and f"{equipment.name} / {equipment.name_en}" or equipment.name
         sme_name = sme.name
-        lines = [f"Status: {booking.status.value}"]
+        lines = [f"Status: {status.value}"]
         if with_sme:
             lines.append(f"SME: {sme_name}")
     else:
         name = words.name(equipment.name, equipment.name_en)
         sme_name = words.name(sme.name, sme.name_en)
-        lines = [words.status % {"status": words.statuses[booking.status]}]
+        lines = [words.status % {"status": words.statuses[status]}]
         if with_sme:
             lines.append(words.enterprise % {"name": sme_name})
     summary = f"{name} – {sme_name}" if with_sme else name
-    if booking.purpose:
-        lines.append(booking.purpose)
-    if booking.status_reason:
-        lines.append(booking.status_reason)
-    return CalendarEvent(
-        uid=f"booking-{booking.id}@equipment-share",
-        interval=Interval(booking.start_at, booking.end_at),
-        summary=summary,
-        description="\n".join(lines),
-        location=equipment.location,
-        status=ical_status(booking),
-        sequence=booking.sequence,
-        last_modified=booking.updated_at,
-    )
+    if purpose:
+        lines.append(purpose)
+    if status_reason:
+        lines.append(status_reason)
+    return summary, "\n".join(lines)
 
 
 def single_booking_feed(viewer: User, booking: Booking) -> Feed:

@@ -17,11 +17,19 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, true
+from sqlalchemy import BigInteger, delete, func, insert, or_, select, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
-from equipment_share.domain.availability import Interval
+from equipment_share.domain.availability import Interval, compute_availability
 from equipment_share.domain.bookings import ACTIVE_STATUSES, BookingStatus
-from equipment_share.domain.calendar_export import CalendarEvent, Feed, build_calendar
+from equipment_share.domain.calendar_export import (
+    EPOCH,
+    Feed,
+    FeedWriter,
+    epoch_microseconds,
+    utc_text,
+)
 from equipment_share.domain.calendar_import import ProductionRun as ParsedRun
 from equipment_share.domain.calendar_import import parse_production_calendar
 from equipment_share.domain.errors import Forbidden
@@ -32,14 +40,15 @@ from equipment_share.models import (
     Equipment,
     IdleWindow,
     MaintenanceBlock,
+    Organization,
     ProductionRun,
     Role,
     User,
     utcnow,
 )
 from equipment_share.services.access import owns_equipment
-from equipment_share.services.availability import equipment_availability
-from equipment_share.services.booking_calendar import booking_event, event_words, ical_status
+from equipment_share.services.availability import blocks_by_equipment, equipment_idle_time
+from equipment_share.services.booking_calendar import STATUS_OF, booking_texts, event_words
 from equipment_share.services.booking_lists import (
     active_bookings_overlapping,
     visible_bookings_query,
@@ -92,6 +101,31 @@ def _day_start(now: datetime) -> datetime:
 
 def _latest(*stamps: datetime | None) -> datetime:
     return max(stamp for stamp in stamps if stamp is not None)
+
+
+class epoch_us(FunctionElement):  # noqa: N801 (used like a SQL function)
+    """A UTC instant column as whole microseconds since 1970, computed by the database: the
+    feeds read thousands and write them without building a datetime per value."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_us, "sqlite")
+def _epoch_us_sqlite(element, compiler, **kw):
+    # SQLAlchemy stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff': the whole seconds, then the
+    # fraction (strftime would round it to milliseconds, and ...59.9999995 to the next second).
+    column = compiler.process(element.clauses, **kw)
+    return (
+        f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
+        f" + CAST(substr({column}, 21, 6) AS INTEGER))"
+    )
+
+
+@compiles(epoch_us, "postgresql")
+def _epoch_us_postgresql(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
 
 
 # Moves every fingerprint ETag when the feeds' text changes for the same rows (a new release).
@@ -179,57 +213,71 @@ def equipment_feed(equipment: Equipment, now: datetime | None = None) -> Feed:
     """Active bookings as anonymous busy blocks and free idle time as transparent events."""
     start = _day_start(now or utcnow())
     window = _equipment_window(equipment, start)
-    bookings = _busy_blocks(equipment.id, window)
-    events = [
-        CalendarEvent(
-            uid=f"booking-{booking.id}@equipment-share",
-            interval=Interval(booking.start_at, booking.end_at),
-            summary=BOOKED,
-            status=ical_status(booking),
-            sequence=booking.sequence,
-            last_modified=booking.updated_at,
-        )
-        for booking in bookings
-    ]
-    events.extend(
-        CalendarEvent(
-            uid=f"idle-{equipment.id}-{interval.start:%Y%m%dT%H%M%SZ}@equipment-share",
-            interval=interval,
-            summary=AVAILABLE,
-            transparent=True,
-        )
-        for interval in equipment_availability(equipment, window).free
-    )
+    rows = _busy_blocks(equipment.id, window)
     stamp = _latest(
         start,
         equipment.updated_at,
         *(window.created_at for window in equipment.idle_windows),
-        *(booking.updated_at for booking in bookings),
+        _instant(max((row.updated_at for row in rows), default=None)),
     )
-    body = build_calendar(events, name=equipment.name, tz=ZoneInfo(equipment.timezone), now=stamp)
+    writer = FeedWriter(name=equipment.name, tz=ZoneInfo(equipment.timezone), now=stamp)
+    busy, free = writer.details(BOOKED), writer.details(AVAILABLE, transparent=True)
+    events = [
+        writer.event(
+            start_at,
+            end_at,
+            f"booking-{booking_id}@equipment-share",
+            sequence=sequence,
+            status=STATUS_OF.get(status, "CONFIRMED"),
+            last_modified=updated_at,
+            details=busy,
+            plain_uid=True,  # digits between ASCII words, 48 characters at most
+        )
+        for booking_id, start_at, end_at, status, sequence, updated_at in rows
+    ]
+    for interval in _free_time(equipment, window, rows):
+        begins = epoch_microseconds(interval.start)
+        uid = f"idle-{equipment.id}-{utc_text(begins)}@equipment-share"
+        ends = epoch_microseconds(interval.end)
+        events.append(writer.event(begins, ends, uid, details=free, plain_uid=True))
+    body = writer.calendar(events)
     return Feed(body, stamp, f"equipment-{equipment.id}.ics", _idle_time_version(equipment))
 
 
 def _busy_blocks(equipment_id: int, window: Interval):
-    """The active bookings the instrument feed shows, as rows: a busy instrument's feed has
-    thousands, and rows load in about a quarter of the time Booking objects take."""
+    """The active bookings the instrument feed shows, as rows with their instants in epoch
+    microseconds: a busy instrument's feed has thousands, and neither Booking objects nor
+    datetimes are built for them."""
     return db.session.execute(
         select(
             Booking.id,
-            Booking.start_at,
-            Booking.end_at,
+            epoch_us(Booking.start_at).label("start_at"),
+            epoch_us(Booking.end_at).label("end_at"),
             Booking.status,
             Booking.sequence,
-            Booking.updated_at,
-        )
-        .where(
+            epoch_us(Booking.updated_at).label("updated_at"),
+        ).where(
             Booking.equipment_id == equipment_id,
             Booking.status.in_(ACTIVE_STATUSES),
             Booking.start_at < window.end,
             Booking.end_at > window.start,
         )
-        .order_by(Booking.start_at)
     ).all()
+
+
+def _free_time(equipment: Equipment, window: Interval, bookings) -> list[Interval]:
+    """Idle time minus production, maintenance and the bookings already read for the feed
+    (services.availability.equipment_availability, without reading the bookings again)."""
+    blocks = blocks_by_equipment([equipment.id], window, (ProductionRun, MaintenanceBlock))
+    busy = blocks[equipment.id]
+    busy += (Interval(_instant(row.start_at), _instant(row.end_at)) for row in bookings)
+    return compute_availability(equipment_idle_time(equipment, window), busy, window).free
+
+
+def _instant(epoch_microseconds: int | None) -> datetime | None:
+    if epoch_microseconds is None:
+        return None
+    return EPOCH + timedelta(microseconds=epoch_microseconds)
 
 
 def _idle_time_version(equipment: Equipment) -> str:
@@ -259,14 +307,9 @@ def _window_text(window: IdleWindow) -> str:
     return f"{window.id} " + " ".join("-" if value is None else str(value) for value in values)
 
 
-def user_bookings(user: User, now: datetime | None = None) -> list[Booking]:
+def _user_bookings_query(user: User, since: datetime):
     """An SME's organisation's bookings or a platform's instruments' bookings, from 30 days ago;
     those cancelled or rejected are kept for 30 days after the change, so clients drop them."""
-    query = _user_bookings_query(user, _day_start(now or utcnow()) - PAST)
-    return [] if query is None else list(db.session.scalars(query))
-
-
-def _user_bookings_query(user: User, since: datetime):
     if user.role not in (Role.SME, Role.PLATFORM):
         return None
     return visible_bookings_query(user, start=since).where(
@@ -276,15 +319,99 @@ def _user_bookings_query(user: User, since: datetime):
 
 def user_feed(user: User, now: datetime | None = None) -> Feed:
     start = _day_start(now or utcnow())
-    bookings = user_bookings(user, now)
-    with_sme = user.role == Role.PLATFORM
-    words = event_words(_owner_locale(user))
-    events = [booking_event(booking, with_sme=with_sme, words=words) for booking in bookings]
-    stamp = _latest(start - PAST, *(booking.updated_at for booking in bookings))
+    query = _user_bookings_query(user, start - PAST)
+    rows = [] if query is None else db.session.execute(_feed_columns(query)).all()
+    stamp = _latest(start - PAST, _instant(max((row.updated_at for row in rows), default=None)))
     name = user.organization.name if user.organization else user.email
     zone = ZoneInfo(current_app.config["TIMEZONE"])  # the feed spans instruments
-    body = build_calendar(events, name=name, tz=zone, now=stamp)
-    return Feed(body, stamp, "bookings.ics")
+    writer = FeedWriter(name=name, tz=zone, now=stamp)
+    texts = _BookingTexts(writer, user, rows)
+    events = [
+        writer.event(
+            start_at,
+            end_at,
+            f"booking-{booking_id}@equipment-share",
+            sequence=sequence,
+            status=STATUS_OF.get(status, "CONFIRMED"),
+            last_modified=updated_at,
+            details=texts.details(status, purpose, reason, equipment_id, organization_id),
+            plain_uid=True,  # digits between ASCII words, 48 characters at most
+        )
+        for (
+            booking_id,
+            start_at,
+            end_at,
+            status,
+            sequence,
+            updated_at,
+            purpose,
+            reason,
+            equipment_id,
+            organization_id,
+        ) in rows
+    ]
+    return Feed(writer.calendar(events), stamp, "bookings.ics")
+
+
+def _feed_columns(query):
+    """The personal feed's query as rows of the columns it writes, instants in epoch
+    microseconds (no Booking objects, nor their instruments and organisations)."""
+    return query.with_only_columns(
+        Booking.id,
+        epoch_us(Booking.start_at).label("start_at"),
+        epoch_us(Booking.end_at).label("end_at"),
+        Booking.status,
+        Booking.sequence,
+        epoch_us(Booking.updated_at).label("updated_at"),
+        Booking.purpose,
+        Booking.status_reason,
+        Booking.equipment_id,
+        Booking.organization_id,
+        maintain_column_froms=True,
+    ).order_by(None)
+
+
+class _BookingTexts:
+    """The lines from SUMMARY to END:VEVENT of the personal feed's events, written once per
+    distinct text (instrument, enterprise, status, purpose, reason): many bookings share them,
+    so most events escape and fold nothing."""
+
+    def __init__(self, writer: FeedWriter, user: User, rows) -> None:
+        self._writer = writer
+        self._with_sme = user.role == Role.PLATFORM
+        self._words = event_words(_owner_locale(user))
+        self._instruments = _names(Equipment, {row.equipment_id for row in rows})
+        self._organizations = _names(Organization, {row.organization_id for row in rows})
+        self._written: dict[tuple, str] = {}
+
+    def details(self, *key) -> str:
+        """The lines of a booking by (status, purpose, status_reason, equipment_id,
+        organization_id)."""
+        text = self._written.get(key)
+        if text is None:
+            status, purpose, reason, equipment_id, organization_id = key
+            instrument = self._instruments[equipment_id]
+            summary, description = booking_texts(
+                status,
+                purpose,
+                reason,
+                instrument,
+                self._organizations[organization_id],
+                with_sme=self._with_sme,
+                words=self._words,
+            )
+            text = self._writer.details(summary, description, instrument.location)
+            self._written[key] = text
+        return text
+
+
+def _names(model, ids: set[int]) -> dict:
+    """Names (and an instrument's location) by id, for the few instruments and organisations
+    a feed's bookings have."""
+    columns = [model.id, model.name, model.name_en]
+    if model is Equipment:
+        columns.append(Equipment.location)
+    return {row.id: row for row in db.session.execute(select(*columns).where(model.id.in_(ids)))}
 
 
 def _owner_locale(user: User) -> str:
