@@ -6,8 +6,10 @@ swing with the other jobs (the side-by-side run reports those).
 
 A fresh SQLite instance with the demo data (as side_by_side.sh builds it), the Flask test
 client, and the process's own CPU time (time.process_time) over N requests per URL, after a
-warm-up: the week page (next week, anonymous), the catalogue (anonymous), GET /api/v1/me with
-sme1's token, and static/js/week.js. The test client's own cost is in every figure, the static
+warm-up: the week page (next week, anonymous), the availability API for that week and the
+catalogue (anonymous), GET /api/v1/me with sme1's token, and static/js/week.js. The pages and
+the API answer from the page cache after the first request (as under wrk: the same URL again),
+so these are the figures of a cache hit: the fingerprint's query and the hooks. The test client's own cost is in every figure, the static
 file's included, so a ratio to it understates how much cheaper the baseline is through gunicorn.
 """
 
@@ -51,8 +53,14 @@ def main() -> None:
             db.session.commit()
         today = date.today()
         monday = today + timedelta(days=7 - today.weekday())
+        week = f"from={monday}T00:00:00%2B08:00&to={monday + timedelta(days=7)}T00:00:00%2B08:00"
         targets = [
             ("week page (HTML, anon)", f"/equipment/1/week?start={monday}", {}),
+            (
+                "availability API (week)",
+                f"/api/v1/equipment/1/availability?{week}",
+                {"Authorization": f"Bearer {token}"},
+            ),
             ("catalogue page (HTML, anon)", "/", {}),
             ("/api/v1/me", "/api/v1/me", {"Authorization": f"Bearer {token}"}),
             ("static file", "/static/js/week.js", {}),

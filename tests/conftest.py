@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
-from equipment_share import create_app
+from equipment_share import create_app, page_cache
 from equipment_share.domain.organizations import uscc_with_check_character
 from equipment_share.extensions import db
 from equipment_share.models import (
@@ -26,7 +26,7 @@ from equipment_share.models import (
     Role,
     User,
 )
-from equipment_share.services import rate_cards
+from equipment_share.services import page_fingerprints, rate_cards
 from equipment_share.services.tokens import issue_token
 
 PASSWORD = "correct-horse-9"
@@ -84,6 +84,13 @@ def sqlite_schema(tmp_path_factory):
     Base.metadata.create_all(engine)
     engine.dispose()
     return path
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts on a new database, where the same fingerprint may mean another page."""
+    page_cache.clear()
+    page_fingerprints.forget_zones()
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 from datetime import timedelta
 
+from flask import jsonify
+
+from equipment_share import page_cache
 from equipment_share.api.auth import current_actor
 from equipment_share.api.blueprint import ApiBlueprint
 from equipment_share.api.fields import ID_CONVERTER as ID
@@ -11,6 +14,7 @@ from equipment_share.domain.errors import ValidationFailed
 from equipment_share.services.access import visible_equipment
 from equipment_share.services.availability import equipment_availability
 from equipment_share.services.equipment import upcoming_window
+from equipment_share.services.page_fingerprints import instrument_fingerprint
 
 blp = ApiBlueprint("availability", __name__, description="Free and busy time of an instrument.")
 
@@ -35,5 +39,18 @@ def requested_window(args: dict) -> Interval:
 def availability(args, equipment_id):
     """Free and busy intervals of an instrument between `from` and `to` (default: the next
     7 days; 31 days at most)"""
-    equipment = visible_equipment(current_actor(), equipment_id)
-    return equipment_availability(equipment, requested_window(args))
+    actor = current_actor()
+    window = requested_window(args)
+    if args.get("from_") and args.get("to"):
+        # the same answer for everyone who may see a public instrument: kept (page_cache.py)
+        fingerprint = instrument_fingerprint(equipment_id, window)
+        if fingerprint is not None and fingerprint.public:
+            return page_cache.cached(
+                (fingerprint.values,), lambda: _availability_json(actor, equipment_id, window)
+            )
+    return equipment_availability(visible_equipment(actor, equipment_id), window)
+
+
+def _availability_json(actor, equipment_id: int, window: Interval):
+    equipment = visible_equipment(actor, equipment_id)
+    return jsonify(AvailabilitySchema().dump(equipment_availability(equipment, window)))

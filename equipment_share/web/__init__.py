@@ -1,6 +1,7 @@
 """The HTML pages: one blueprint per area."""
 
 from flask import Flask, current_app
+from flask_login import current_user
 
 from equipment_share.extensions import csrf, login_manager
 from equipment_share.i18n import select_locale
@@ -73,7 +74,9 @@ def _template_helpers() -> dict:
         "languages": current_app.config["LANGUAGES"],
         "current_locale": select_locale(),
         # formdata=None: only its CSRF token is needed, and reading the request's form here
-        # would raise again on the 413 page of a body over the size limit
-        "language_form": EmptyForm(formdata=None),
+        # would raise again on the 413 page of a body over the size limit. Only when signed in:
+        # making the form writes its token into the session, and a visitor's page sets no
+        # cookie (the language switch has its own token for visitors, see web/settings.py)
+        "language_form": EmptyForm(formdata=None) if current_user.is_authenticated else None,
         "weekday_names": dict(WEEKDAYS),
     }

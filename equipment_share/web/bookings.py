@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from equipment_share import page_cache
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.errors import (
@@ -25,7 +26,7 @@ from equipment_share.domain.errors import (
 )
 from equipment_share.domain.fields import check_interval
 from equipment_share.domain.usage import lines_from_data
-from equipment_share.domain.week_grid import default_booking_minutes, monday_of
+from equipment_share.domain.week_grid import default_booking_minutes, monday_of, week_window
 from equipment_share.errors import STATUS_FOR_CODE, error_page
 from equipment_share.extensions import db
 from equipment_share.i18n import translate
@@ -49,6 +50,7 @@ from equipment_share.services.bookings import (
     shows_estimate,
 )
 from equipment_share.services.catalogue import FREE_SEARCH_MAX_DAYS
+from equipment_share.services.page_fingerprints import instrument_fingerprint, instrument_zone
 from equipment_share.services.rate_cards import frozen_rate_card
 from equipment_share.services.suggestions import window_problem
 from equipment_share.services.week_view import week_grid, week_legend
@@ -162,9 +164,32 @@ def _day_labels(locale: str, monday: date) -> tuple[tuple[str, str, str], ...]:
 
 @bp.route("/equipment/<int:equipment_id>/week")
 def week(equipment_id: int):
+    # to the minute: a visitor's page is kept for the minute it was drawn in (page_cache.py)
+    now = utcnow().replace(second=0, microsecond=0)
+    key = _visitor_week_key(equipment_id, now) if page_cache.for_visitor() else None
+    if key is not None:
+        return page_cache.cached(key, lambda: _week_page(equipment_id, now))
+    return _week_page(equipment_id, now)
+
+
+def _visitor_week_key(equipment_id: int, now: datetime) -> tuple | None:
+    """What a visitor's week page is made of, when it may come from the cache: the minute, the
+    locale and the fingerprint of the shown week. None with a selected window (its estimate
+    reads the rate cards) or an instrument that is not public."""
+    zone_name = instrument_zone(equipment_id)
+    if zone_name is None or _selected_window() is not None:
+        return None
+    zone = ZoneInfo(zone_name)
+    monday = _requested_monday(now.astimezone(zone).date(), None, zone)
+    fingerprint = instrument_fingerprint(equipment_id, week_window(monday, zone))
+    if fingerprint is None or not fingerprint.public or fingerprint.timezone != zone_name:
+        return None
+    return (now, str(get_locale()), fingerprint.values)
+
+
+def _week_page(equipment_id: int, now: datetime):
     viewer = _viewer()
     equipment = visible_equipment(viewer, equipment_id)
-    now = utcnow()
     today = now.astimezone(ZoneInfo(equipment.timezone)).date()
     selected = _selected_window()
     monday = _requested_monday(today, selected, ZoneInfo(equipment.timezone))

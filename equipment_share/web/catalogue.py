@@ -5,9 +5,11 @@ from itertools import groupby
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from equipment_share import page_cache
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.equipment import CATEGORIES
 from equipment_share.domain.errors import N_
@@ -19,6 +21,7 @@ from equipment_share.services.availability import equipment_idle_time
 from equipment_share.services.bookings import may_book
 from equipment_share.services.catalogue import FREE_SEARCH_MAX_DAYS, search_catalogue
 from equipment_share.services.equipment import approved_platforms, upcoming_window
+from equipment_share.services.page_fingerprints import catalogue_fingerprint
 from equipment_share.services.suggestions import suggest_free_windows
 from equipment_share.web.helpers import from_local, id_argument, to_local
 
@@ -33,6 +36,15 @@ def _viewer():
 
 @bp.route("/")
 def index():
+    if page_cache.for_visitor() and not (
+        request.args.get("free_from") or request.args.get("free_to")
+    ):
+        key = (str(get_locale()), catalogue_fingerprint())
+        return page_cache.cached(key, _catalogue_page)
+    return _catalogue_page()
+
+
+def _catalogue_page():
     text = request.args.get("q", "").strip()[:100]
     category = request.args.get("category") or None
     platform_id = id_argument("platform_id")

@@ -1,6 +1,10 @@
 """The user's own settings: language, API tokens, the secret calendar feed link, and the
 contact details and group robot (WeCom, DingTalk) of the user's organisation."""
 
+import hashlib
+import hmac
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     abort,
@@ -16,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from equipment_share.domain.errors import ValidationFailed
-from equipment_share.extensions import db
+from equipment_share.extensions import csrf, db
 from equipment_share.i18n import LANGUAGE_COOKIE
 from equipment_share.models import Role
 from equipment_share.services.calendars import make_feed_secret, revoke_feed_secret
@@ -31,10 +35,43 @@ bp = Blueprint("settings", __name__)
 ONE_YEAR = 365 * 24 * 3600
 
 
+@bp.app_template_global()
+def visitor_language_token() -> str:
+    """The language switch's token for a visitor, who has no session to hold a CSRF token (so
+    that public pages set no cookie and can be served from the page cache): one value per
+    site, derived from its secret key."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"language switch", hashlib.sha256).hexdigest()
+
+
+def _check_language_switch() -> None:
+    """Signed in, the switch also changes the account: the session's CSRF token, as on every
+    form. A visitor's switch changes only the visitor's own cookie: the visitor token, from a
+    page of this site (a browser's Origin and Sec-Fetch-Site headers, when sent, must say so).
+    Otherwise the CSRF error, as for any form without its token."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if not current_user.is_authenticated and _same_site_visitor():
+        return
+    csrf.protect()
+
+
+def _same_site_visitor() -> bool:
+    token = request.form.get("csrf_token", "")
+    if not hmac.compare_digest(token, visitor_language_token()):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        return False
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")
+
+
 @bp.route("/language/<code>", methods=["POST"])
+@csrf.exempt  # checked by _check_language_switch: a visitor has no session token
 def language(code: str):
     """Switch the language; it sticks in a cookie, and on the account when signed in."""
-    if code not in current_app.config["LANGUAGES"] or not EmptyForm().validate_on_submit():
+    _check_language_switch()
+    if code not in current_app.config["LANGUAGES"]:
         return redirect_back("catalogue.index")
     if current_user.is_authenticated:
         current_user.locale = code

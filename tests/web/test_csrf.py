@@ -1,8 +1,10 @@
 """With CSRF protection on (as in production), a POST without the form's token changes nothing."""
 
+import pytest
+
 from equipment_share.extensions import db
 from equipment_share.i18n import LANGUAGE_COOKIE
-from equipment_share.models import Equipment
+from equipment_share.models import Equipment, User
 from tests.conftest import PASSWORD, count_rows
 from tests.web.conftest import csrf_token, page_text
 
@@ -94,3 +96,40 @@ def test_language_switch_without_the_token_is_refused(csrf_client):
 
     assert switched.status_code == 302
     assert csrf_client.get_cookie(LANGUAGE_COOKIE).value == "en"
+
+
+def test_a_visitors_page_carries_a_language_token_and_sets_no_cookie(csrf_app, csrf_client):
+    page = csrf_client.get("/")
+
+    assert "Set-Cookie" not in page.headers
+    assert csrf_client.get_cookie(csrf_app.config["SESSION_COOKIE_NAME"]) is None
+    token = csrf_token(page)
+    switched = csrf_client.post(
+        "/language/en", data={"csrf_token": token}, headers={"Origin": "http://localhost"}
+    )
+    assert switched.status_code == 302
+    assert csrf_client.get_cookie(LANGUAGE_COOKIE).value == "en"
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}]
+)
+def test_a_visitors_language_switch_from_another_site_is_refused(csrf_client, headers):
+    token = csrf_token(csrf_client.get("/"))
+
+    refused = csrf_client.post("/language/en", data={"csrf_token": token}, headers=headers)
+
+    assert refused.status_code == 400
+    assert csrf_client.get_cookie(LANGUAGE_COOKIE) is None
+
+
+def test_signed_in_the_visitor_token_does_not_switch_the_account(csrf_client, make_user):
+    user = make_user("sme")
+    visitor_token = csrf_token(csrf_client.get("/"))
+    sign_in(csrf_client, user)
+
+    refused = csrf_client.post("/language/en", data={"csrf_token": visitor_token})
+
+    assert refused.status_code == 400
+    db.session.commit()
+    assert db.session.get(User, user.id).locale != "en"

@@ -1,0 +1,142 @@
+"""Fingerprints of what the public pages are made of, one aggregate query each, so that a page
+rendered before can be served again without building it (page_cache.py), the way the
+calendar feeds answer 304 (services/calendars.equipment_feed_etag).
+
+A fingerprint must move with every change that changes the page. Rows that are only ever added
+or removed (idle windows, production runs, maintenance) are counted and their ids summed;
+rows that change in place carry `updated_at` (instruments, bookings). Platforms have no
+`updated_at`, so their names and status are read as they are.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, bindparam, func, select, true
+
+from equipment_share.domain.availability import Interval
+from equipment_share.extensions import db
+from equipment_share.models import (
+    Booking,
+    Equipment,
+    IdleWindow,
+    MaintenanceBlock,
+    Organization,
+    ProductionRun,
+)
+from equipment_share.models.organizations import OrganizationStatus
+
+# Each instrument's time zone, as last seen: the week page's window depends on it, and the
+# fingerprint that checks it must know the window first (see `instrument_zone`).
+_zones: dict[int, str] = {}
+
+
+def forget_zones() -> None:
+    _zones.clear()
+
+
+@dataclass(frozen=True)
+class InstrumentFingerprint:
+    timezone: str
+    public: bool  # active on an approved platform: the same answer for everyone who may look
+    values: tuple
+
+
+def instrument_zone(equipment_id: int) -> str | None:
+    """The instrument's time zone as last seen by this process (one query the first time).
+    A stale one is harmless: the fingerprint reads the zone again and `instrument_fingerprint`
+    callers refuse to use a cache when the two differ."""
+    zone = _zones.get(equipment_id)
+    if zone is None:
+        zone = db.session.scalar(select(Equipment.timezone).where(Equipment.id == equipment_id))
+        if zone is not None:
+            _zones[equipment_id] = zone
+    return zone
+
+
+def _instrument_statement():
+    """The fingerprint's one statement, built once (building it cost as much as running it);
+    run with the instrument and the window bound."""
+    equipment_id, start, end = bindparam("equipment_id"), bindparam("start"), bindparam("end")
+
+    def overlapping(table):
+        return (table.equipment_id == equipment_id, table.start_at < end, table.end_at > start)
+
+    def added_or_removed(table, *where):
+        return select(func.count(), func.sum(table.id), func.max(table.id)).where(*where)
+
+    parts = [
+        select(
+            Equipment.timezone,
+            Equipment.active,
+            Equipment.updated_at,
+            Organization.status,
+            Organization.name,
+            Organization.name_en,
+        )
+        .join(Organization, Organization.id == Equipment.platform_id)
+        .where(Equipment.id == equipment_id),
+        select(func.count(), func.sum(Booking.id), func.max(Booking.updated_at)).where(
+            *overlapping(Booking)
+        ),
+        added_or_removed(IdleWindow, IdleWindow.equipment_id == equipment_id),
+        added_or_removed(ProductionRun, *overlapping(ProductionRun)),
+        added_or_removed(MaintenanceBlock, *overlapping(MaintenanceBlock)),
+    ]
+    subqueries = [part.subquery() for part in parts]
+    joined = subqueries[0]
+    for subquery in subqueries[1:]:
+        joined = joined.join(subquery, true())
+    return select(*subqueries).select_from(joined)
+
+
+INSTRUMENT = _instrument_statement()
+
+
+def instrument_fingerprint(equipment_id: int, window: Interval) -> InstrumentFingerprint | None:
+    """What an instrument's free and busy time in the window is made of, in one query: the
+    instrument's row and its platform's, its idle windows, and the bookings (any status: a
+    cancellation frees time), production runs and maintenance overlapping the window.
+    None when there is no such instrument."""
+    row = (
+        db.session.connection()
+        .execute(
+            INSTRUMENT, {"equipment_id": equipment_id, "start": window.start, "end": window.end}
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    timezone, active, _updated, platform_status, *_ = row
+    _zones[equipment_id] = timezone
+    return InstrumentFingerprint(
+        timezone=timezone,
+        public=bool(active) and platform_status == OrganizationStatus.APPROVED,
+        values=(equipment_id, window.start, window.end, *row),
+    )
+
+
+def _catalogue_statement():
+    platform_text = func.aggregate_strings(
+        Organization.id.cast(String)
+        + ":"
+        + Organization.status.cast(String)
+        + ":"
+        + Organization.name
+        + ":"
+        + Organization.name_en,
+        "\n",
+    )
+    instruments = select(
+        func.count(), func.sum(Equipment.id), func.max(Equipment.updated_at)
+    ).subquery()
+    platforms = select(platform_text).where(Organization.kind == "platform").subquery()
+    return select(instruments, platforms).select_from(instruments.join(platforms, true()))
+
+
+CATALOGUE = _catalogue_statement()
+
+
+def catalogue_fingerprint() -> tuple:
+    """What the public catalogue is made of, in one query: the instruments (how many, their
+    ids, the latest change: a photo, a rate, a rule all change `updated_at`) and every
+    platform's id, status and names (the cards and the platform filter show them)."""
+    return tuple(db.session.connection().execute(CATALOGUE).one())
