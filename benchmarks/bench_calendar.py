@@ -5,6 +5,7 @@ them inside the feed; then the import of a production calendar of 1,000 recurrin
 a 90-day booking horizon, through services.calendars.import_production_calendar.
 
     python benchmarks/bench_calendar.py [--database-url URL] [--bookings 10000] [--events 1000]
+                                        [--feeds-only | --import-only]
 
 Without --database-url the database is a fresh SQLite file in a temporary directory. With a
 PostgreSQL URL everything is created in a scratch schema (bench_<random>) of that database and
@@ -505,6 +506,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=15, help="timed calls per row")
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--feeds-only", action="store_true", help="skip the import")
+    parser.add_argument(
+        "--import-only", action="store_true", help="skip the feeds (and seed them 1 booking)"
+    )
     args = parser.parse_args()
     if args.bookings < 1 or args.events < 1 or args.repeats < 3:
         parser.error("need at least 1 booking, 1 event and 3 repeats")
@@ -521,11 +525,12 @@ def main() -> int:
         with app.app_context():
             print(f"database: {scratch.description}", flush=True)
             upgrade_schema()
-            seeded = seed(args.bookings, rng)
+            seeded = seed(1 if args.import_only else args.bookings, rng)
             total = sum(case.bookings for case in seeded.cases) + seeded.busy_bookings
             print(f"seeded {total} bookings in {seeded.seconds:.1f} s", flush=True)
-        data = production_calendar(args.events, rng)
-        measure_feeds(report, app, seeded, args.repeats)
+        data = production_calendar(args.events, random.Random(args.seed))  # whatever was seeded
+        if not args.import_only:
+            measure_feeds(report, app, seeded, args.repeats)
         if not args.feeds_only:
             measure_import(report, app, seeded, data, args.events, args.repeats)
         with app.app_context():

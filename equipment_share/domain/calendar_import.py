@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 import re
 import time as clock
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -94,7 +95,7 @@ class ProductionRun:
 
 
 def parse_production_calendar(
-    data: bytes, window: Interval, default_tz: ZoneInfo
+    data: bytes, window: Interval, default_tz: ZoneInfo, *, expand_directly: bool = True
 ) -> list[ProductionRun]:
     """Busy occurrences of the file's events that intersect the window, clipped to it, sorted.
 
@@ -108,6 +109,9 @@ def parse_production_calendar(
     Raises ValidationFailed({"calendar": Message}) when the file is too large, empty, not
     iCalendar, malformed, expands to more than MAX_RUNS runs in the window, or has a rule too
     costly to expand (see MAX_RULE_STEPS and MAX_EXPANSION_SECONDS).
+
+    Simple series (see `_simple_series`) are expanded here, the rest by recurring_ical_events;
+    `expand_directly=False` sends every event to the library (the equality tests compare both).
     """
     if len(data) > MAX_CALENDAR_BYTES:
         raise _refusal(N_("The file is larger than %(mb)d MB."), mb=MAX_CALENDAR_BYTES // _MEGABYTE)
@@ -130,6 +134,10 @@ def parse_production_calendar(
             _settle_times(event, zones, calendar_zone)
             _drop_rules_that_never_match(event)
             _check_size(event, window, default_tz)
+        if expand_directly:
+            simple = _simple_series_of(calendar)
+            runs.extend(_expand_simple(simple, window, default_tz, deadline, len(runs)))
+            _drop_events(calendar, {id(series.event) for series in simple})
         runs.extend(_expand(calendar, window, default_tz, deadline, len(runs)))
     runs.sort(key=_run_order)
     return runs
@@ -270,6 +278,16 @@ def _drop_events_without_start(calendar: Calendar) -> None:
     for component in calendar.walk():
         component.subcomponents = [
             sub for sub in component.subcomponents if sub.name != "VEVENT" or "DTSTART" in sub
+        ]
+
+
+def _drop_events(calendar: Calendar, event_ids: set[int]) -> None:
+    """Remove the events already expanded, so that the library sees only the others."""
+    if not event_ids:
+        return
+    for component in calendar.walk():
+        component.subcomponents = [
+            sub for sub in component.subcomponents if id(sub) not in event_ids
         ]
 
 
@@ -544,6 +562,311 @@ def _expand(
                 if found > MAX_RUNS:
                     raise _too_many_runs(window)
                 yield run
+
+
+# --- Simple series, expanded here ---------------------------------------------------------
+#
+# recurring_ical_events costs about a millisecond per series (the rule goes through dateutil's
+# parser, a rule set and several copies); a production plan is mostly plain weekly or daily
+# series, which take a few lines of date arithmetic. What follows gives the library's results
+# for them exactly, its quirks included (tests/domain/test_calendar_direct_expansion.py
+# compares both on generated calendars):
+# - occurrences keep DTSTART's wall time; one that does not exist (the spring-forward gap) is
+#   read with the offset before the change (zoneinfo's fold=0), as dateutil leaves it;
+# - an occurrence lasts DTEND - DTSTART as Python subtracts them (in wall-clock time when both
+#   share a zone), added to its start in wall-clock time;
+# - UNTIL is an instant for a zoned DTSTART (a floating or date UNTIL is then read in UTC), a
+#   wall time for a floating or all-day one;
+# - DTSTART is an occurrence even when the rule does not match it, unless it is after UNTIL;
+#   COUNT counts the rule's occurrences only;
+# - an EXDATE removes an occurrence when the UTC or wall time of one (zone dropped) equals the
+#   UTC or wall time of the other, and a date EXDATE every occurrence on that wall day.
+
+_SIMPLE_FREQUENCIES = {"DAILY": 1, "WEEKLY": 7}  # days per step
+_SIMPLE_RULE_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "WKST"})
+_WEEKDAY_NUMBERS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+_SIMPLE_ZONES = (ZoneInfo, timezone)  # not the VTIMEZONE-built ones
+_SIMPLE_YEARS = range(1900, 2201)  # far from the ends of datetime's range
+_LONGEST_SIMPLE_RUN = timedelta(days=366)
+# Occurrences further than this outside the window, in wall time, cannot reach into it: zone
+# offsets are below a day. The exact cut is made in UTC.
+_WALL_MARGIN = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class _SimpleRule:
+    step_days: int  # DAILY 1, WEEKLY 7, times INTERVAL
+    weekly: bool
+    weekdays: frozenset[int]  # BYDAY; empty: DTSTART's weekday (WEEKLY) or every day (DAILY)
+    week_start: int  # WKST
+    count: int | None
+    until: datetime | None  # aware for a zoned series, a wall time for the others
+
+
+@dataclass(frozen=True)
+class _SimpleSeries:
+    event: object  # the VEVENT
+    start: datetime  # DTSTART's wall time (midnight for all-day events)
+    zone: tzinfo | None  # None: floating or all-day, read in default_tz
+    length: timedelta
+    rule: _SimpleRule | None
+    excluded_times: frozenset[datetime]  # the EXDATEs' UTC and wall times, without zone
+    excluded_days: frozenset[date]  # the EXDATEs that are dates
+    blocks: bool
+    summary: str
+    uid: str
+
+
+def _simple_series_of(calendar: Calendar) -> list[_SimpleSeries]:
+    """The calendar's events simple enough to expand here; the library expands the others.
+
+    Events sharing a UID (a series and its moved occurrences, or duplicates, of which the
+    library keeps the highest SEQUENCE) are always left to the library.
+    """
+    events = calendar.walk("VEVENT")
+    uses = Counter(str(event["UID"]) for event in events if "UID" in event)
+    found = []
+    for event in events:
+        if "UID" in event and uses[str(event["UID"])] > 1:
+            continue
+        series = _simple_series(event)
+        if series is not None:
+            found.append(series)
+    return found
+
+
+def _simple_series(event) -> _SimpleSeries | None:
+    """The event as a simple series: DTSTART and DTEND (or DURATION) both dates or both
+    date-times in a known zone or floating, at most one RRULE of `_simple_rule`, EXDATEs, no
+    RDATE or RECURRENCE-ID; None for anything else."""
+    if "RDATE" in event or "RECURRENCE-ID" in event:
+        return None
+    start = event["DTSTART"].dt
+    if start.year not in _SIMPLE_YEARS:
+        return None
+    try:
+        end = _library_end(event)
+    except OverflowError:
+        return None
+    excluded = [item.dt for prop in _as_list(event.get("EXDATE")) for item in prop.dts]
+    if any(isinstance(value, tuple) for value in excluded):
+        return None
+    all_day = not isinstance(start, datetime)
+    if all_day:
+        if isinstance(end, datetime) or not isinstance(end, date):
+            return None
+        if any(isinstance(value, datetime) for value in excluded):
+            return None
+        wall, zone = datetime.combine(start, time()), None
+    else:
+        zone = start.tzinfo
+        if not isinstance(end, datetime) or not _simple_zone(start, zone, end):
+            return None
+        if not _simple_zone(
+            start, zone, *(value for value in excluded if isinstance(value, datetime))
+        ):
+            return None
+        wall = start.replace(tzinfo=None)
+    length = end - start
+    if not timedelta(0) <= length <= _LONGEST_SIMPLE_RUN:
+        return None
+    rules = _as_list(event.get("RRULE"))
+    rule = _simple_rule(rules[0], zone, all_day) if len(rules) == 1 else None
+    if len(rules) > 1 or (rules and rule is None):
+        return None
+    return _SimpleSeries(
+        event=event,
+        start=wall,
+        zone=zone,
+        length=length,
+        rule=rule,
+        excluded_times=frozenset(_recurrence_ids(excluded)),
+        excluded_days=frozenset(value for value in excluded if not isinstance(value, datetime)),
+        blocks=_blocks(event),
+        summary=_text(event, "SUMMARY"),
+        uid=_text(event, "UID"),
+    )
+
+
+def _library_end(event) -> date | None:
+    """DTEND, or the end recurring_ical_events computes (a DURATION is added in wall time)."""
+    if "DTEND" in event:
+        return event["DTEND"].dt
+    start = event["DTSTART"].dt
+    if "DURATION" in event:
+        duration = event["DURATION"].dt
+        if duration.seconds and not isinstance(start, datetime):
+            return None  # the library turns the date into a date-time: left to it
+        return start + duration
+    return start if isinstance(start, datetime) else start + ONE_DAY
+
+
+def _simple_zone(start: datetime, zone: tzinfo | None, *others: datetime) -> bool:
+    """DTSTART in an IANA zone or a fixed offset, or floating and the others too; the
+    library would give a floating DTSTART the zone of another time of the event."""
+    if zone is None:
+        return all(other.tzinfo is None for other in others)
+    return all(
+        other.tzinfo is None or isinstance(other.tzinfo, _SIMPLE_ZONES)
+        for other in (start, *others)
+    )
+
+
+def _simple_rule(rule: vRecur, zone: tzinfo | None, all_day: bool) -> _SimpleRule | None:
+    """FREQ=DAILY or WEEKLY with INTERVAL, COUNT or UNTIL, BYDAY of plain weekdays and WKST."""
+    if not set(rule) <= _SIMPLE_RULE_PARTS or _rule_part(rule, "FREQ") not in _SIMPLE_FREQUENCIES:
+        return None
+    if any(len(values) != 1 for part, values in rule.items() if part != "BYDAY"):
+        return None
+    days = [str(day) for day in rule.get("BYDAY") or ()]
+    week_start = str(_rule_part(rule, "WKST", "MO"))
+    if not all(day in _WEEKDAY_NUMBERS for day in [*days, week_start]):
+        return None  # "1MO", "-1SU", lower case...
+    count = _rule_part(rule, "COUNT")
+    if count is not None and (not isinstance(count, int) or count < 1):
+        return None
+    until = _rule_part(rule, "UNTIL")
+    if until is not None:
+        until = _library_until(until, zone, all_day)
+        if until is None:
+            return None
+    freq = _rule_part(rule, "FREQ")
+    return _SimpleRule(
+        step_days=_SIMPLE_FREQUENCIES[freq] * _rule_part(rule, "INTERVAL", 1),
+        weekly=freq == "WEEKLY",
+        weekdays=frozenset(_WEEKDAY_NUMBERS[day] for day in days),
+        week_start=_WEEKDAY_NUMBERS[week_start],
+        count=count,
+        until=until,
+    )
+
+
+def _library_until(until: date, zone: tzinfo | None, all_day: bool) -> datetime | None:
+    """UNTIL as recurring_ical_events gives it to dateutil: when dateutil refuses to compare a
+    floating UNTIL with a zoned DTSTART, or a UTC one with a floating DTSTART, the library
+    rewrites it: the written time is then read in UTC, or without its Z."""
+    if isinstance(until, datetime) and until.tzinfo is not None:
+        if until.utcoffset() != timedelta(0):
+            return None
+        if zone is not None:
+            return until
+        written = until.replace(tzinfo=None)
+        return datetime.combine(written.date(), time()) if all_day else written
+    written = until if isinstance(until, datetime) else datetime.combine(until, time())
+    return written if zone is None else written.replace(tzinfo=UTC)
+
+
+def _blocks(event) -> bool:
+    return (
+        _text(event, "STATUS").upper() != "CANCELLED"
+        and _text(event, "TRANSP").upper() != "TRANSPARENT"
+    )
+
+
+def _recurrence_ids(values) -> Iterator[datetime]:
+    """How the library identifies a time: UTC and wall time without a zone; a date's midnight."""
+    for value in values:
+        if not isinstance(value, datetime):
+            yield datetime.combine(value, time())
+        elif value.tzinfo is None:
+            yield value
+        else:
+            yield value.astimezone(UTC).replace(tzinfo=None)
+            yield value.replace(tzinfo=None)
+
+
+def _expand_simple(
+    all_series: list[_SimpleSeries],
+    window: Interval,
+    default_tz: ZoneInfo,
+    deadline: float,
+    found: int,
+) -> Iterator[ProductionRun]:
+    for series in all_series:
+        if clock.monotonic() > deadline:
+            raise _too_complex(series.event)
+        if not series.blocks:
+            continue
+        zone = series.zone or default_tz
+        earliest = _wall_time(window.start - series.length, zone) - _WALL_MARGIN
+        latest = _wall_time(window.end, zone) + _WALL_MARGIN
+        for wall in _occurrences(series, earliest, latest):
+            start = wall.replace(tzinfo=zone).astimezone(UTC)
+            if series.excluded_times and _is_excluded(series, wall, start):
+                continue
+            end = (wall + series.length).replace(tzinfo=zone).astimezone(UTC)
+            if start >= end or start >= window.end or end <= window.start:
+                continue
+            found += 1
+            if found > MAX_RUNS:
+                raise _too_many_runs(window)
+            interval = Interval(max(start, window.start), min(end, window.end))
+            yield ProductionRun(interval=interval, summary=series.summary, uid=series.uid)
+
+
+def _wall_time(instant: datetime, zone: tzinfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def _is_excluded(series: _SimpleSeries, wall: datetime, start: datetime) -> bool:
+    if wall.date() in series.excluded_days:
+        return True
+    excluded = series.excluded_times
+    if series.zone is None:
+        return wall in excluded
+    return wall in excluded or start.replace(tzinfo=None) in excluded
+
+
+def _occurrences(series: _SimpleSeries, earliest: datetime, latest: datetime) -> set[datetime]:
+    """Wall times of DTSTART and of the rule's occurrences from `earliest` (all of them with
+    COUNT) to `latest`."""
+    rule = series.rule
+    walls = set()
+    if rule is None or rule.until is None or not _after_until(series, series.start, rule.until):
+        walls.add(series.start)
+    if rule is not None:
+        walls.update(_rule_occurrences(series, rule, earliest, latest))
+    return walls
+
+
+def _rule_occurrences(
+    series: _SimpleSeries, rule: _SimpleRule, earliest: datetime, latest: datetime
+) -> Iterator[datetime]:
+    """dateutil's walk: every INTERVAL-th day or week (weeks begin on WKST) from DTSTART's."""
+    first, at = series.start.date(), series.start.time()
+    if rule.weekly:
+        period = first - timedelta(days=(first.weekday() - rule.week_start) % 7)
+        weekdays = rule.weekdays or {first.weekday()}
+        offsets = sorted((weekday - rule.week_start) % 7 for weekday in weekdays)
+    else:
+        period, offsets = first, [0]
+    if rule.count is None and earliest.date() > period:  # COUNT counts from DTSTART
+        steps = (earliest.date() - period).days // rule.step_days
+        period += timedelta(days=steps * rule.step_days)
+    step = timedelta(days=rule.step_days)
+    remaining = rule.count
+    while True:
+        for offset in offsets:
+            day = period + timedelta(days=offset)
+            if day < first:
+                continue
+            wall = datetime.combine(day, at)
+            if wall > latest or (rule.until is not None and _after_until(series, wall, rule.until)):
+                return  # checked before BYDAY: a rule that rarely matches still ends here
+            if not rule.weekly and rule.weekdays and day.weekday() not in rule.weekdays:
+                continue
+            yield wall
+            if remaining is not None:
+                remaining -= 1
+                if remaining == 0:
+                    return
+        period += step
+
+
+def _after_until(series: _SimpleSeries, wall: datetime, until: datetime) -> bool:
+    if series.zone is None:
+        return wall > until
+    return wall.replace(tzinfo=series.zone) > until
 
 
 def _run_of(
