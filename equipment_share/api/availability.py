@@ -33,7 +33,8 @@ def requested_window(args: dict) -> Interval:
 
 
 @blp.route(f"/equipment/<{ID}:equipment_id>/availability")
-@blp.arguments(AvailabilityArgs, location="query")
+# an instance, not the class: webargs would build the schema again for every request
+@blp.arguments(AvailabilityArgs(), location="query")
 @blp.response(200, AvailabilitySchema)
 @blp.errors(404, 422)
 def availability(args, equipment_id):
