@@ -25,16 +25,20 @@ class OutboxMessage(Base):
     # The booking as an iCalendar file (text/calendar), so calendar clients add or update it.
     attachment_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     attachment: Mapped[str | None] = mapped_column(Text)
-    # A booking event ("booked", "approved", ...) not yet addressed: the booking's transaction
-    # writes one such row, and sending turns it into one mail per recipient, each with the
-    # booking's .ics (services/notifications.expand_booking_events). Empty for a mail.
+    # A booking event not yet addressed, named by the notice it leaves ("booking_requested",
+    # "booking_cancelled", ...): the booking's transaction writes one such row, and sending turns
+    # it into the in-app notices and one mail per recipient, each with the booking's .ics
+    # (services/notifications.expand_booking_events). Empty for a mail.
     event: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # Who made the change the event reports: they get no notice of it. (A user is never deleted.)
+    actor_id: Mapped[int | None] = mapped_column()
 
 
 class Notification(Base):
     """A notice in the app for one user, written in the same transaction as the change it
-    reports. Only the kind and its values are stored: the text is rendered in the reader's
-    language when it is shown (services/notice_text.py)."""
+    reports, or for a booking's change when its outbox event is sent. Only the kind and its
+    values are stored: the text is rendered in the reader's language when it is shown
+    (services/notice_text.py)."""
 
     __tablename__ = "notifications"
     __table_args__ = (

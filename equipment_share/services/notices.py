@@ -1,9 +1,11 @@
 """Notices in the app (the bell), and `announce`, which writes them with the group-robot posts.
 
 The mail modules (services/notifications.py, claim_mail.py, fund_mail.py) call `announce` where
-they queue their mail, so every change that mails someone also leaves a notice for each
-recipient in the app and a post for their organisation's robot, all in the change's own
-transaction: the services that make changes do not grow a line.
+they write their mail, so every change that mails someone also leaves a notice for each
+recipient in the app and a post for their organisation's robot: in the change's own transaction,
+or, for a booking's changes, when its outbox event is sent (services/notifications), so that
+booking a slot does not also read the platform's users and write their notices. The services
+that make changes do not grow a line.
 """
 
 from collections.abc import Iterable
@@ -35,13 +37,12 @@ def announce(
     params: dict,
     recipients: Iterable[User],
     *,
-    exclude: User | None = None,
+    exclude_id: int | None = None,
 ) -> list[Notification]:
-    """A notice for each active recipient (not `exclude`, who made the change), and a post to
-    the robot of each of their organisations that has one."""
+    """A notice for each active recipient (not the user `exclude_id`, who made the change), and
+    a post to the robot of each of their organisations that has one."""
     users = {user.id: user for user in recipients if user is not None and user.active}
-    if exclude is not None:
-        users.pop(exclude.id, None)
+    users.pop(exclude_id, None)
     notices = [
         Notification(
             user_id=user_id, kind=kind, object_type=object_type, object_id=object_id, params=params

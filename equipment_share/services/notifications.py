@@ -6,11 +6,14 @@ platform's shared mailbox receives them. Each carries the booking as an .ics fil
 /bookings/<id>.ics serves to the recipient, so a calendar client adds the booking and updates it
 with each later mail (same UID, higher SEQUENCE, STATUS:CANCELLED once cancelled or rejected).
 
-The booking's transaction writes one outbox row per event, with its subject and text; who gets
-it and the .ics each recipient gets are worked out when it is sent (`expand_booking_events`),
-outside the booking's transaction, which no longer reads the platform's users or builds a
-calendar per recipient. The .ics is the booking as it is then: a mail sent after a later
-change carries the newer state (a higher SEQUENCE), which a calendar client keeps anyway.
+The booking's transaction writes one outbox row per event, with its subject and text and the
+kind of notice it leaves; who is told, their notices and group-robot posts, and the .ics each
+mail recipient gets are worked out when it is sent (`expand_booking_events`), outside the
+booking's transaction, which no longer reads the platform's users. A booking's notices so appear
+when its mail is sent: right after the commit where SMTP is configured, else at the next
+`flask send-mail` (every minute from the timer). The .ics and the notice's values are the
+booking as it is then: a mail sent after a later change carries the newer state (a higher
+SEQUENCE), which a calendar client keeps anyway.
 
 Sending takes each row under a row lock that other senders skip (PostgreSQL: FOR UPDATE SKIP
 LOCKED), so two app servers or two `flask send-mail` running at once send every mail once.
@@ -36,11 +39,21 @@ from equipment_share.services.notices import announce, booking_params, usage_par
 log = logging.getLogger(__name__)
 OUTBOX_WRITTEN = "outbox_written"
 
+# A booking event is named by the notice it leaves; its mail's subject words.
 EVENTS = {
-    "booked": ("新预约", "New booking"),
-    "approved": ("预约已确认", "Booking approved"),
-    "rejected": ("预约被拒绝", "Booking rejected"),
-    "cancelled": ("预约已取消", "Booking cancelled"),
+    "booking_requested": ("新预约", "New booking"),
+    "booking_confirmed": ("新预约", "New booking"),
+    "booking_approved": ("预约已确认", "Booking approved"),
+    "booking_rejected": ("预约被拒绝", "Booking rejected"),
+    "booking_cancelled": ("预约已取消", "Booking cancelled"),
+}
+# Events queued before the notices moved to send time: their notices were written with the
+# change, so sending them writes the mail only.
+EARLIER_EVENTS = {
+    "booked": "booking_confirmed",
+    "approved": "booking_approved",
+    "rejected": "booking_rejected",
+    "cancelled": "booking_cancelled",
 }
 STATUS_WORDS = {
     "pending": ("待审核", "pending approval"),
@@ -64,16 +77,17 @@ def _platform_recipients(booking: Booking) -> list[User]:
     )
 
 
-def _recipients(booking: Booking, event: str) -> list[User]:
-    """New and cancelled bookings go to both sides; decisions go to the booking SME."""
-    users = [booking.booked_by]
-    if event in ("booked", "cancelled"):
-        users += _platform_recipients(booking)
-    by_email = {user.email: user for user in users}
+def _tells_both_sides(kind: str) -> bool:
+    """New and cancelled bookings concern both sides; decisions concern the booking SME."""
+    return kind in ("booking_requested", "booking_confirmed", "booking_cancelled")
+
+
+def _mail_recipients(booking: Booking, platform_users: list[User]) -> list[User]:
+    by_email = {user.email: user for user in [booking.booked_by, *platform_users]}
     return [by_email[email] for email in sorted(by_email)]
 
 
-def _compose(booking: Booking, event: str) -> tuple[str, str]:
+def _compose(booking: Booking, kind: str) -> tuple[str, str]:
     zone = ZoneInfo(booking.equipment.timezone)
     start = booking.start_at.astimezone(zone)
     end = booking.end_at.astimezone(zone)
@@ -82,7 +96,7 @@ def _compose(booking: Booking, event: str) -> tuple[str, str]:
         if start.date() == end.date()
         else (f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}")
     )
-    event_zh, event_en = EVENTS[event]
+    event_zh, event_en = EVENTS[kind]
     status_zh, status_en = STATUS_WORDS[booking.status.value]
     equipment = booking.equipment
     subject = f"【仪器共享】{event_zh} {equipment.name} {when} / {event_en}"
@@ -109,38 +123,75 @@ def _compose(booking: Booking, event: str) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
-def _announce_booking(booking: Booking, event: str, actor: User | None) -> None:
-    """In the app: a new booking to the platform; a decision to the SME who booked; a
-    cancellation to both sides, except whoever cancelled."""
-    params = booking_params(booking)
+def _notice_kind(booking: Booking, event: str) -> str:
     if event == "booked":
-        kind = "booking_requested" if booking.status.value == "pending" else "booking_confirmed"
-        recipients = _platform_recipients(booking)
-    elif event == "cancelled":
-        kind, recipients = "booking_cancelled", [booking.booked_by, *_platform_recipients(booking)]
-    else:
-        kind, recipients = f"booking_{event}", [booking.booked_by]
-    announce(kind, "booking", booking.id, params, recipients, exclude=actor)
+        return "booking_requested" if booking.status.value == "pending" else "booking_confirmed"
+    return f"booking_{event}"
 
 
 def booking_event(booking: Booking, event: str, *, actor: User | None = None) -> OutboxMessage:
-    """The notices, and one outbox row for the mail, addressed when it is sent
-    (`expand_booking_events`)."""
-    if event not in EVENTS:
+    """One outbox row for the event ("booked", "approved", "rejected" or "cancelled"): its
+    mail's text and the kind of notice it leaves; who is told is worked out when it is sent
+    (`expand_booking_events`). `actor`, who made the change, is not told."""
+    kind = _notice_kind(booking, event)
+    if kind not in EVENTS:
         raise ValueError(f"unknown booking event: {event!r}")
-    _announce_booking(booking, event, actor)
-    subject, body = _compose(booking, event)
+    subject, body = _compose(booking, kind)
     message = OutboxMessage(
-        recipient="", event=event, subject=subject, body=body, booking_id=booking.id
+        recipient="",
+        event=kind,
+        subject=subject,
+        body=body,
+        booking_id=booking.id,
+        actor_id=actor.id if actor is not None else None,
     )
     db.session.add(message)
     db.session.info[OUTBOX_WRITTEN] = True
     return message
 
 
+def _announce_booking(booking: Booking, row: OutboxMessage, platform_users: list[User]) -> None:
+    """In the app: a new booking to the platform; a decision to the SME who booked; a
+    cancellation to both sides, except whoever cancelled."""
+    kind = row.event
+    if kind in ("booking_requested", "booking_confirmed"):
+        recipients = platform_users
+    elif kind == "booking_cancelled":
+        recipients = [booking.booked_by, *platform_users]
+    else:
+        recipients = [booking.booked_by]
+    announce(
+        kind, "booking", booking.id, booking_params(booking), recipients, exclude_id=row.actor_id
+    )
+
+
+def _expand(row: OutboxMessage, booking: Booking) -> int:
+    """The event's notices, and its mails with the .ics; returns how many mails."""
+    kind = EARLIER_EVENTS.get(row.event, row.event)
+    platform_users = _platform_recipients(booking) if _tells_both_sides(kind) else []
+    if row.event in EVENTS:
+        _announce_booking(booking, row, platform_users)
+    recipients = _mail_recipients(booking, platform_users)
+    for recipient in recipients:
+        calendar = single_booking_feed(recipient, booking)
+        db.session.add(
+            OutboxMessage(
+                recipient=recipient.email,
+                subject=row.subject,
+                body=row.body,
+                booking_id=booking.id,
+                created_at=row.created_at,
+                attachment_name=calendar.filename,
+                attachment=calendar.body.decode("utf-8"),
+            )
+        )
+    return len(recipients)
+
+
 def expand_booking_events(limit: int = 100) -> int:
-    """Turn unsent booking events into one mail per recipient, each with the booking's .ics;
-    returns how many mails were written. Rows another sender holds are skipped."""
+    """Turn unsent booking events into their notices and one mail per recipient, each with the
+    booking's .ics; returns how many mails were written. Rows another sender holds are
+    skipped."""
     events = db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.event != "", OutboxMessage.sent_at.is_(None))
@@ -152,20 +203,7 @@ def expand_booking_events(limit: int = 100) -> int:
     for row in events:
         booking = db.session.get(Booking, row.booking_id) if row.booking_id else None
         if booking is not None:
-            for recipient in _recipients(booking, row.event):
-                calendar = single_booking_feed(recipient, booking)
-                db.session.add(
-                    OutboxMessage(
-                        recipient=recipient.email,
-                        subject=row.subject,
-                        body=row.body,
-                        booking_id=booking.id,
-                        created_at=row.created_at,
-                        attachment_name=calendar.filename,
-                        attachment=calendar.body.decode("utf-8"),
-                    )
-                )
-                written += 1
+            written += _expand(row, booking)
         db.session.delete(row)
     db.session.commit()
     return written

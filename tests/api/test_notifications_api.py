@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from equipment_share.extensions import db
 from equipment_share.models import Notification
-from equipment_share.services import bookings
+from equipment_share.services import bookings, notifications
 from tests.clock import local, next_weekday
 
 
@@ -17,6 +17,7 @@ def book(sme, equipment, hour):
         sme, equipment.id, local(day, hour), local(day, hour + 1), "coal ash"
     )
     db.session.commit()
+    notifications.expand_booking_events()  # sent (`flask send-mail`): now the notices are there
     return booking
 
 

@@ -4,7 +4,7 @@ notice to its booking (now read), and marks the rest as read; in Chinese and in 
 import pytest
 
 from equipment_share.extensions import db
-from equipment_share.services import bookings
+from equipment_share.services import bookings, notifications
 from tests.clock import local, next_weekday
 from tests.conftest import PASSWORD
 
@@ -46,6 +46,7 @@ def test_the_bell_counts_opens_and_clears(
     first = bookings.create_booking(sme, equipment.id, local(day, 9), local(day, 10), "煤灰")
     bookings.create_booking(sme, equipment.id, local(day, 11), local(day, 12), "煤灰")
     db.session.commit()
+    notifications.expand_booking_events()  # their mail sent: the notices are written
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "language", "value": language, "url": live_server}])

@@ -183,7 +183,8 @@ def test_the_booking_transaction_writes_one_unaddressed_row_per_event(setting):
     booked = book(setting)
 
     [row] = db.session.scalars(select(OutboxMessage)).all()
-    assert (row.event, row.recipient, row.attachment) == ("booked", "", None)
+    # named by the notice it leaves (the instrument needs approval: a request)
+    assert (row.event, row.recipient, row.attachment) == ("booking_requested", "", None)
     assert row.booking_id == booked.id and "拉曼光谱仪" in row.subject
 
     mails = mails_since(0)

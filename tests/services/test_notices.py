@@ -1,24 +1,31 @@
-"""Notices in the app: written with the mail in the change's own transaction, one per recipient,
-rendered in the reader's language; the unread count; reading only one's own, twice harmlessly."""
+"""Notices in the app: written with the mail, in the change's own transaction or, for a booking,
+when its outbox event is sent; one per recipient, rendered in the reader's language; the unread
+count; reading only one's own, twice harmlessly."""
 
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from equipment_share.domain.errors import NotFound
 from equipment_share.extensions import db
 from equipment_share.models import Notification, OutboxMessage
-from equipment_share.services import bookings, claims, notices, usage
+from equipment_share.services import bookings, claims, notices, notifications, usage
 from equipment_share.services.notice_text import render
 from tests.clock import local, next_weekday
 from tests.statement_helpers import RATE, SETUP, recorded_use
 from tests.subsidy_helpers import MARCH, make_policy, use_on
 
 
-def received(user) -> list[tuple[str, str, int | None]]:
+def send_mail() -> None:
+    """What `flask send-mail` does first: a booking's events become its notices and mails."""
     db.session.commit()
+    notifications.expand_booking_events()
+
+
+def received(user) -> list[tuple[str, str, int | None]]:
+    send_mail()
     rows = db.session.scalars(
         select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
     )
@@ -164,13 +171,39 @@ def test_a_rejected_claim_says_why(claim_world):
     )
 
 
-def test_a_notice_is_written_in_the_changes_transaction(world):
-    """A refused or rolled-back change leaves no notice (and no mail) behind."""
+def test_a_rolled_back_booking_leaves_no_notice_and_no_mail(world):
+    """The booking's transaction writes its outbox event: rolled back, nothing is sent."""
     day = next_weekday(2)
     bookings.create_booking(world.sme, world.equipment.id, local(day, 9), local(day, 10), "x")
     db.session.rollback()
     assert received(world.platform) == []
     assert db.session.scalar(select(db.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_bookings_notices_are_written_when_its_outbox_event_is_sent(world):
+    booking = book(world)
+    assert db.session.scalars(select(Notification)).all() == []  # not in its transaction
+    bookings.approve(world.platform, booking)  # before the request's event is sent
+    db.session.commit()
+    assert db.session.scalars(select(Notification)).all() == []
+    send_mail()
+    # each event keeps the notice of its moment: a request, then its approval
+    assert received(world.platform) == [("booking_requested", "booking", booking.id)]
+    assert received(world.sme) == [("booking_approved", "booking", booking.id)]
+    send_mail()  # sent once
+    assert db.session.scalar(select(db.func.count()).select_from(Notification)) == 3
+
+
+def test_an_event_queued_before_notices_moved_to_send_time_sends_mail_only(world):
+    """Its notices were written with the change; sending it must not write them twice."""
+    book(world)
+    db.session.execute(update(OutboxMessage).values(event="booked"))  # as it was then named
+    send_mail()
+    assert received(world.platform) == []
+    mails = db.session.scalars(select(OutboxMessage.recipient)).all()
+    assert sorted(mails) == sorted(
+        user.email for user in (world.sme, world.platform, world.platform_colleague)
+    )
 
 
 def test_inactive_users_get_no_notice(world):
@@ -187,7 +220,7 @@ def test_inactive_users_get_no_notice(world):
 def test_the_unread_count_counts_only_the_users_own_unread_notices(world):
     first, second = book(world, 9), book(world, 11)
     bookings.approve(world.platform, first)
-    db.session.commit()
+    send_mail()
     assert notices.unread_count(world.platform) == 2
     assert notices.unread_count(world.sme) == 1
     assert notices.unread_count(None) == 0
@@ -201,6 +234,7 @@ def test_the_unread_count_counts_only_the_users_own_unread_notices(world):
 
 def test_only_the_recipient_may_mark_a_notice_read(world):
     book(world)
+    send_mail()
     notice = db.session.scalars(notices.notices_query(world.platform)).one()
     for other in (world.platform_colleague, world.sme, world.finance):
         with pytest.raises(NotFound):
@@ -214,6 +248,7 @@ def test_only_the_recipient_may_mark_a_notice_read(world):
 
 def test_marking_read_twice_keeps_the_first_time(world):
     book(world)
+    send_mail()
     notice = db.session.scalars(notices.notices_query(world.platform)).one()
     first = notices.mark_read(world.platform, notice.id).read_at
     db.session.commit()
@@ -225,6 +260,7 @@ def test_marking_read_twice_keeps_the_first_time(world):
 
 def test_mark_all_read_marks_only_the_users_own(world):
     book(world, 9), book(world, 11)
+    send_mail()
     assert notices.mark_all_read(world.platform) == 2
     db.session.commit()
     assert notices.unread_count(world.platform) == 0
@@ -241,5 +277,6 @@ def test_mark_all_read_marks_only_the_users_own(world):
 )
 def test_a_notice_reads_in_the_readers_language(world, locale, expected):
     book(world)
+    send_mail()
     notice = db.session.scalars(notices.notices_query(world.platform)).one()
     assert render(notice.kind, notice.params, locale).startswith(expected)

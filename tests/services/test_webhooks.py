@@ -1,5 +1,5 @@
-"""Group robots: an organisation's WeCom or DingTalk webhook gets its notices, queued in the
-change's transaction and posted by `send-webhooks` to a real HTTP server on 127.0.0.1 that
+"""Group robots: an organisation's WeCom or DingTalk webhook gets its notices, queued with them
+(a booking's when its mail is sent) and posted by `send-webhooks` to a real HTTP server on 127.0.0.1 that
 records what it receives; DingTalk posts are signed; a failure is kept and retried, and never
 touches the change."""
 
@@ -18,7 +18,7 @@ from equipment_share.domain.errors import Forbidden, ValidationFailed
 from equipment_share.domain.notices import dingtalk_signed_url, is_http_url, robot_error
 from equipment_share.extensions import db
 from equipment_share.models import Booking, WebhookMessage
-from equipment_share.services import bookings, webhooks
+from equipment_share.services import bookings, notifications, webhooks
 from tests.clock import local, next_weekday
 
 
@@ -88,6 +88,7 @@ def book(sme, equipment, hour=9) -> Booking:
         sme, equipment.id, local(day, hour), local(day, hour + 1), "coal ash"
     )
     db.session.commit()
+    notifications.expand_booking_events()  # its mail sent: the notices and the robot posts
     return booking
 
 

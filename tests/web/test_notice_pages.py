@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from equipment_share.extensions import db
 from equipment_share.models import Notification, WebhookChannel
-from equipment_share.services import bookings
+from equipment_share.services import bookings, notifications
 from tests.clock import SHANGHAI, local, next_weekday
 from tests.statement_helpers import confirmed_booking
 from tests.web.conftest import page_text
@@ -31,6 +31,7 @@ def book(sme, equipment, hour=9):
         sme, equipment.id, local(day, hour), local(day, hour + 1), "coal ash"
     )
     db.session.commit()
+    notifications.expand_booking_events()  # sent (`flask send-mail`): now the notices are there
     return booking
 
 
