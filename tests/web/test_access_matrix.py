@@ -26,7 +26,7 @@ import pytest
 
 from equipment_share.extensions import db
 from equipment_share.models import Notification
-from equipment_share.services import bookings, budgets, claims
+from equipment_share.services import bookings, budgets, claims, notifications
 from equipment_share.services.calendars import make_feed_secret
 from equipment_share.services.tokens import issue_token
 from tests.clock import local, next_weekday, today
@@ -115,6 +115,7 @@ def world(app, make_org, make_user, make_equipment):
         )
         for side, platform in (("a", platform_a), ("b", platform_b))
     }
+    notifications.expand_booking_events()  # the bookings' mails sent: their notices written
     # the booking request's notice to platform A's user
     notice_id = db.session.scalar(
         db.select(Notification.id)
