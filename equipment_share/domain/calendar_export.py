@@ -148,8 +148,8 @@ class FeedWriter:
         status: str = "CONFIRMED",
         last_modified: int | None = None,
         plain_uid: bool = False,
-    ) -> tuple[int, int, str, str]:
-        """One event as its sort key (start, end, uid) and its text. `start`, `end` and
+    ) -> tuple[int, int, str, bytes]:
+        """One event as its sort key (start, end, uid) and its UTF-8 text. `start`, `end` and
         `last_modified` are epoch microseconds; `details` comes from `details()`.
 
         `plain_uid`: the caller vouches that the uid needs neither escaping nor folding (ASCII
@@ -170,17 +170,18 @@ class FeedWriter:
             f"BEGIN:VEVENT\r\n{uid_line}\r\n{self._stamp_line}{self._times(start, end)}"
             f"SEQUENCE:{sequence}\r\nSTATUS:{status}\r\n{modified}{details}"
         )
-        return start, end, uid, text
+        return start, end, uid, text.encode("utf-8")  # a third of the memory of the str
 
-    def calendar(self, events: Iterable[tuple[int, int, str, str]]) -> bytes:
+    def calendar(self, events: Iterable[tuple[int, int, str, bytes]]) -> bytes:
         """The feed of these events (from `event()`), sorted by (start, end, uid)."""
         ordered = sorted(events)
         first_year, last_year = self._years_spanned(ordered)
-        parts = [f"{_content_line(line)}\r\n" for line in self._header]
-        parts.append(f"{_vtimezone(self._tz.key, first_year, last_year)}\r\n")
+        head = [f"{_content_line(line)}\r\n" for line in self._header]
+        head.append(f"{_vtimezone(self._tz.key, first_year, last_year)}\r\n")
+        parts = ["".join(head).encode("utf-8")]
         parts.extend(text for _, _, _, text in ordered)
-        parts.append("END:VCALENDAR\r\n")
-        return "".join(parts).encode("utf-8")
+        parts.append(b"END:VCALENDAR\r\n")
+        return b"".join(parts)
 
     def _times(self, start: int, end: int) -> str:
         """Local times with TZID; both in UTC if either falls in the repeated hour of a fall-back.
@@ -212,7 +213,7 @@ class FeedWriter:
             self._local[second] = known
         return known
 
-    def _years_spanned(self, ordered: list[tuple[int, int, str, str]]) -> tuple[int, int]:
+    def _years_spanned(self, ordered: list[tuple[int, int, str, bytes]]) -> tuple[int, int]:
         if not ordered:
             year = self._now.astimezone(self._tz).year
             return year, year
