@@ -407,13 +407,14 @@ def measure_feeds(report: Report, app, seeded: Seeded, repeats: int) -> None:
         instrument_url = f"/calendar/equipment/{case.equipment_id}.ics"
         first = get(instrument_url)
         events, busy = first.data.count(b"BEGIN:VEVENT"), first.data.count(b"TRANSP:OPAQUE")
+        timings = time_calls(partial(get, instrument_url), repeats)
         report.add(
             Row(
                 f"(a) instrument feed, {case.bookings:,} bookings {case.label}",
                 FEED_TARGET_MS,
-                time_calls(partial(get, instrument_url), repeats),
+                timings,
                 f"shows {busy} bookings + {events - busy} free intervals, "
-                f"{len(first.data) / 1e6:.1f} MB",
+                f"{len(first.data) / 1e6:.1f} MB, {cpu_per_event(timings, events)}",
             )
         )
         etag = {"If-None-Match": first.headers["ETag"]}
@@ -427,15 +428,22 @@ def measure_feeds(report: Report, app, seeded: Seeded, repeats: int) -> None:
         )
         personal_url = f"/calendar/feed/{case.secret}.ics"
         personal = get(personal_url)
+        events = personal.data.count(b"BEGIN:VEVENT")
+        timings = time_calls(partial(get, personal_url), repeats)
         report.add(
             Row(
                 "    the SME's personal feed",
                 FEED_TARGET_MS,
-                time_calls(partial(get, personal_url), repeats),
-                f"shows {personal.data.count(b'BEGIN:VEVENT')} bookings, "
-                f"{len(personal.data) / 1e6:.1f} MB",
+                timings,
+                f"shows {events} bookings, {len(personal.data) / 1e6:.1f} MB, "
+                f"{cpu_per_event(timings, events)}",
             )
         )
+
+
+def cpu_per_event(timings: Timings, events: int) -> str:
+    """The median CPU of a feed divided by its events (what a feed of N events will cost)."""
+    return f"{statistics.median(timings.cpu) / max(events, 1) * 1e6:.1f} µs CPU per event, fixed costs included"
 
 
 def measure_import(
