@@ -408,6 +408,8 @@ class _BookingTexts:
 def _names(model, ids: set[int]) -> dict:
     """Names (and an instrument's location) by id, for the few instruments and organisations
     a feed's bookings have."""
+    if not ids:
+        return {}
     columns = [model.id, model.name, model.name_en]
     if model is Equipment:
         columns.append(Equipment.location)
