@@ -1,9 +1,10 @@
 """iCalendar in: production schedules become busy intervals (the export is calendar_export.py).
 
 `parse_production_calendar` reads an .ics file exported by Outlook, Google Calendar,
-Thunderbird and the like, expands every VEVENT over a window with recurring_ical_events (RRULE,
-RDATE, EXDATE, RECURRENCE-ID overrides) and returns the occurrences that keep the instrument busy,
-in UTC, clipped to the window. Time zones are read like this:
+Thunderbird and the like, expands every VEVENT over a window (plain daily and weekly series
+itself, the others with recurring_ical_events: RRULE, RDATE, EXDATE, RECURRENCE-ID overrides) and
+returns the occurrences that keep the instrument busy, in UTC, clipped to the window. Time zones
+are read like this:
 
 - ``TZID`` naming an IANA zone ("Asia/Shanghai"), a Windows zone as Outlook writes it ("China
   Standard Time", mapped with icalendar's CLDR table) or a "globally unique" id
@@ -588,6 +589,7 @@ _WEEKDAY_NUMBERS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 
 _SIMPLE_ZONES = (ZoneInfo, timezone)  # not the VTIMEZONE-built ones
 _SIMPLE_YEARS = range(1900, 2201)  # far from the ends of datetime's range
 _LONGEST_SIMPLE_RUN = timedelta(days=366)
+_LONGEST_SIMPLE_STEP_DAYS = 3653  # ten years: a step of INTERVAL=5000000 days would overflow
 # Occurrences further than this outside the window, in wall time, cannot reach into it: zone
 # offsets are below a day. The exact cut is made in UTC.
 _WALL_MARGIN = timedelta(days=2)
@@ -649,8 +651,8 @@ def _simple_series(event) -> _SimpleSeries | None:
     except OverflowError:
         return None
     excluded = [item.dt for prop in _as_list(event.get("EXDATE")) for item in prop.dts]
-    if any(isinstance(value, tuple) for value in excluded):
-        return None
+    if any(isinstance(value, tuple) or value.year not in _SIMPLE_YEARS for value in excluded):
+        return None  # periods; and the year 1 in UTC may be out of range
     all_day = not isinstance(start, datetime)
     if all_day:
         if isinstance(end, datetime) or not isinstance(end, date):
@@ -731,8 +733,11 @@ def _simple_rule(rule: vRecur, zone: tzinfo | None, all_day: bool) -> _SimpleRul
         if until is None:
             return None
     freq = _rule_part(rule, "FREQ")
+    step_days = _SIMPLE_FREQUENCIES[freq] * _rule_part(rule, "INTERVAL", 1)
+    if step_days > _LONGEST_SIMPLE_STEP_DAYS:
+        return None
     return _SimpleRule(
-        step_days=_SIMPLE_FREQUENCIES[freq] * _rule_part(rule, "INTERVAL", 1),
+        step_days=step_days,
         weekly=freq == "WEEKLY",
         weekdays=frozenset(_WEEKDAY_NUMBERS[day] for day in days),
         week_start=_WEEKDAY_NUMBERS[week_start],

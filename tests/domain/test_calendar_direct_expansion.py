@@ -11,6 +11,7 @@ DTEND, DURATION or neither; next to events only the library expands (RDATE, move
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -264,3 +265,14 @@ def test_the_start_of_a_series_long_ago_is_skipped_to_the_window_without_count()
     assert len(runs) == 10  # every third day in 31 days
     assert runs == parse_production_calendar(data, window, ZoneInfo("UTC"), expand_directly=False)
     assert date(2027, 3, 1) <= runs[0].interval.start.date()
+
+
+@pytest.mark.parametrize(
+    "rule", ["FREQ=DAILY;INTERVAL=5000000", "FREQ=WEEKLY;INTERVAL=2000000;BYDAY=MO"]
+)
+def test_a_step_beyond_the_calendar_goes_to_the_library_instead_of_overflowing(rule):
+    data = weekly_in_new_york().replace(b"FREQ=WEEKLY;BYDAY=MO,SU;COUNT=6", rule.encode())
+    assert _simple_series_of(Calendar.from_ical(data)) == []
+    window = Interval(datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
+    [only_dtstart] = parse_production_calendar(data, window, ZoneInfo("UTC"))
+    assert only_dtstart.interval.start == datetime(2027, 3, 1, 7, 30, tzinfo=UTC)
