@@ -274,10 +274,11 @@ def _free_time(equipment: Equipment, window: Interval, bookings) -> list[Interva
     return compute_availability(equipment_idle_time(equipment, window), busy, window).free
 
 
-def _instant(epoch_microseconds: int | None) -> datetime | None:
-    if epoch_microseconds is None:
+def _instant(microseconds: int | None) -> datetime | None:
+    """An epoch_us value back as an aware UTC datetime."""
+    if microseconds is None:
         return None
-    return EPOCH + timedelta(microseconds=epoch_microseconds)
+    return EPOCH + timedelta(microseconds=microseconds)
 
 
 def _idle_time_version(equipment: Equipment) -> str:
