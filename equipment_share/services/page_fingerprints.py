@@ -115,20 +115,28 @@ def instrument_fingerprint(equipment_id: int, window: Interval) -> InstrumentFin
 
 
 def _catalogue_statement():
-    platform_text = func.aggregate_strings(
-        Organization.id.cast(String)
-        + ":"
-        + Organization.status.cast(String)
-        + ":"
-        + Organization.name
-        + ":"
-        + Organization.name_en,
-        "\n",
+    platform_rows = (
+        select(
+            (
+                Organization.id.cast(String)
+                + ":"
+                + Organization.status.cast(String)
+                + ":"
+                + Organization.name
+                + ":"
+                + Organization.name_en
+            ).label("text")
+        )
+        .where(Organization.kind == "platform")
+        # in id order, so that the same platforms give the same text (PostgreSQL's string_agg
+        # keeps the order its input comes in)
+        .order_by(Organization.id)
+        .subquery()
     )
+    platforms = select(func.aggregate_strings(platform_rows.c.text, "\n")).subquery()
     instruments = select(
         func.count(), func.sum(Equipment.id), func.max(Equipment.updated_at)
     ).subquery()
-    platforms = select(platform_text).where(Organization.kind == "platform").subquery()
     return select(instruments, platforms).select_from(instruments.join(platforms, true()))
 
 
