@@ -92,7 +92,12 @@ def _request_texts() -> Iterator[str]:
     yield request.path
     for source in (request.args, request.cookies):
         yield from _pairs(source.items(multi=True))
-    yield from _pairs(request.headers.items())
+    # The headers, names and values, as the WSGI environ holds them (request.headers would
+    # rebuild every name); the server's own strings there are searched too, which costs less
+    # than telling them apart.
+    environ = request.environ
+    yield from environ
+    yield from (value for value in environ.values() if isinstance(value, str))
     if request.mimetype in FORM_TYPES:
         yield from _pairs(request.form.items(multi=True))
         for name, upload in request.files.items(multi=True):
@@ -108,7 +113,8 @@ def _pairs(pairs: Iterable[tuple[str, str]]) -> Iterator[str]:
 
 def refuse_unstorable_text() -> None:
     """before_request: the whole request's text, before authentication and before any view."""
-    if any(map(has_unstorable, _request_texts())):
+    # one search over all of it: a search per string cost more than the strings' checks
+    if has_unstorable("".join(_request_texts())):
         raise unstorable_text()
     if request.is_json:
         if request.get_data(cache=True):

@@ -9,6 +9,7 @@ and is what production uses.
 import time
 
 from flask import Flask, Response, current_app, flash, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import logout_user
@@ -40,6 +41,7 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+API_PATH_PREFIX = "/api/"
 
 # how often a session's last-seen time is written back (every request would set a cookie on
 # every response)
@@ -143,12 +145,35 @@ def expire_idle_session() -> None:
         session["seen"] = now
 
 
-def add_security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config["SERVED_OVER_HTTPS"]:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    return response
+class PageSessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session, for pages only. The API authenticates by bearer token alone, so
+    an API request gets Flask's null session: no cookie is read, verified or set (and no
+    Vary: Cookie), and code that tried to write to the session there would fail loudly."""
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith(API_PATH_PREFIX):
+            return None  # Flask puts its NullSession in place
+        return super().open_session(app, request)
+
+
+def security_headers(served_over_https: bool) -> tuple[tuple[str, str], ...]:
+    headers = tuple(SECURITY_HEADERS.items())
+    return headers + (("Strict-Transport-Security", HSTS),) if served_over_https else headers
+
+
+def header_adder(headers: tuple[tuple[str, str], ...]):
+    """after_request: the headers a view has not set itself. Built once per app, and one pass
+    over the response's headers (setdefault scans them twice per header)."""
+    lowered = tuple((name.lower(), name, value) for name, value in headers)
+
+    def add_security_headers(response: Response) -> Response:
+        present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118 - pairs otherwise
+        for lower, name, value in lowered:
+            if lower not in present:
+                response.headers.add(name, value)
+        return response
+
+    return add_security_headers
 
 
 def init_app(app: Flask) -> None:
@@ -160,5 +185,6 @@ def init_app(app: Flask) -> None:
         # behind nginx: the client's address and scheme come from X-Forwarded-For/-Proto
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     limiter.init_app(app)
+    app.session_interface = PageSessionInterface()
     app.before_request(expire_idle_session)
-    app.after_request(add_security_headers)
+    app.after_request(header_adder(security_headers(app.config["SERVED_OVER_HTTPS"])))

@@ -63,6 +63,21 @@ def test_refused_token_does_not_reach_the_endpoint(client, make_user):
     assert count_rows(Equipment) == 0
 
 
+def test_the_api_neither_reads_nor_writes_the_cookie_session(client, make_user, login, api_headers):
+    user = make_user("sme")
+    login(user)
+
+    cookie_only = client.get("/api/v1/me")
+    with_token = client.get("/api/v1/me", headers=api_headers(user))
+
+    assert_error(cookie_only, 401, "unauthenticated")  # a page's session is no API credential
+    assert with_token.status_code == 200
+    for response in (cookie_only, with_token):
+        assert "Set-Cookie" not in response.headers
+        assert "Cookie" not in response.headers.get("Vary", "")  # the answer ignores cookies
+    assert client.get("/dashboard").status_code == 200  # and the page session is still there
+
+
 def test_me_describes_the_token_user_and_organisation(client, make_org, make_user, api_headers):
     organization = make_org("sme", name="Jinzhong Ceramics")
     user = make_user("sme", organization, name="Wang Fang")
