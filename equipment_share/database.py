@@ -3,16 +3,14 @@
 import sqlite3
 from pathlib import Path
 
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import click
 from blinker import Namespace
 from flask import Flask, Response, current_app, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from equipment_share.extensions import db, migrate
+from equipment_share.extensions import db
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -110,8 +108,19 @@ def serialise_with_period_locks(*, exclusive: bool) -> None:
 
 def init_app(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True)
+    if click.get_current_context(silent=True) is not None:  # the command line: `flask db ...`
+        register_migrations(app)
     app.after_request(_commit_successful_request)
+
+
+def register_migrations(app: Flask) -> None:
+    """Flask-Migrate, for `flask db` and upgrade_schema. Not in web workers: it imports alembic,
+    about 11 MB of every process, which no request needs (alembic is imported in the functions
+    below that use it for the same reason)."""
+    from flask_migrate import Migrate
+
+    if "migrate" not in app.extensions:
+        Migrate(app, db, directory=MIGRATIONS_DIRECTORY, render_as_batch=True)
 
 
 def _commit_successful_request(response: Response) -> Response:
@@ -127,6 +136,9 @@ def _commit_successful_request(response: Response) -> Response:
 def migration_head() -> str:
     head = current_app.extensions.get("migration_head")
     if head is None:
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
         config = Config()
         config.set_main_option("script_location", MIGRATIONS_DIRECTORY)
         head = ScriptDirectory.from_config(config).get_current_head()
@@ -136,6 +148,8 @@ def migration_head() -> str:
 
 def schema_revision() -> str | None:
     """The database's migration; a short connection of its own, outside the request's session."""
+    from alembic.migration import MigrationContext
+
     with db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
         return MigrationContext.configure(connection).get_current_revision()
@@ -145,4 +159,5 @@ def upgrade_schema() -> None:
     """Create or upgrade the schema to the newest migration; safe to run again."""
     from flask_migrate import upgrade
 
+    register_migrations(current_app._get_current_object())
     upgrade(directory=MIGRATIONS_DIRECTORY)

@@ -6,19 +6,15 @@ import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from equipment_share.domain.subsidy_states import ClaimStatus
 from equipment_share.models import Claim
 from equipment_share.services.claim_lists import ClaimFilters
 from equipment_share.services.statement_exports import (
-    BOLD,
     MONEY_FORMAT,
     TOTAL_LABEL,
     _cells,
     _header_row,
+    bold,
 )
 
 STATUS_WORDS = {
@@ -115,6 +111,10 @@ def claims_xlsx(claims: list[Claim], filters: ClaimFilters, zone_name: str) -> b
     zone = ZoneInfo(zone_name)
     sources = _source_names(claims)
     columns = [*LEADING, *((f"{name}（元）", 15) for name in sources), *TRAILING]
+    from openpyxl import Workbook  # when a file is written: statement_exports.bold says why
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
@@ -132,7 +132,7 @@ def claims_xlsx(claims: list[Claim], filters: ClaimFilters, zone_name: str) -> b
     money_columns = range(FIRST_MONEY_COLUMN - 1, len(LEADING) + len(sources) + 1)
     for index in money_columns:
         totals[index] = sum((row[index] for row in rows), Decimal("0.00"))
-    _cells(sheet, total_row, totals, font=BOLD)
+    _cells(sheet, total_row, totals, font=bold())
     for index in money_columns:
         sheet.cell(total_row, index + 1).number_format = MONEY_FORMAT
     for column, (_header, width) in enumerate(columns, start=1):

@@ -3,17 +3,21 @@ an image the app made itself (a file that starts with JPEG bytes but is HTML or 
 refused; EXIF data such as GPS positions is dropped), within a pixel limit against
 decompression bombs."""
 
+from __future__ import annotations
+
 import io
 import math
 import secrets
 import warnings
 from pathlib import Path
-
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from equipment_share.domain.errors import N_, Message, ValidationFailed
 from equipment_share.models import Equipment, User
 from equipment_share.services.equipment import set_photo
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 # 24 megapixels: more than phone and lab cameras take. Checked from the header, before decoding.
@@ -70,6 +74,9 @@ def _decode_reduced(image: Image.Image) -> None:
 
 def reencode(data: bytes) -> tuple[bytes, str]:
     """The photo decoded and encoded again in its own format, and the file extension."""
+    # Pillow when a photo arrives, not at start: a worker that never takes one saves 2-3 MB
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

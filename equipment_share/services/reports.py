@@ -11,9 +11,6 @@ metrics API and the statements.
 import io
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import distinct, func, select
 
 from equipment_share.domain.errors import NotFound
@@ -40,6 +37,7 @@ from equipment_share.models import (
 from equipment_share.services.access import require_role
 from equipment_share.services.availability import with_idle_windows
 from equipment_share.services.metrics import OPERATORS, instrument_sums
+from equipment_share.services.statement_exports import bold, header_fill
 
 
 def report_platforms(viewer: User) -> list[Organization]:
@@ -136,25 +134,28 @@ COLUMNS = (
 MONEY_FORMAT = "#,##0.00"
 HOURS_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.00%"
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", start_color="DDE7F0")
 HEADER_ROW = 4
 FORMATS = {2: MONEY_FORMAT, 6: HOURS_FORMAT, 7: HOURS_FORMAT, 8: HOURS_FORMAT, 9: PERCENT_FORMAT}
 FORMATS |= {11: MONEY_FORMAT, 12: MONEY_FORMAT, 13: PERCENT_FORMAT}
 
 
 def sharing_report_xlsx(report: SharingReport) -> bytes:
+    from openpyxl import Workbook  # when a file is written: statement_exports.bold says why
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "开放共享评价"
     low, high = BENCHMARK_HOURS
-    _text(sheet, 1, 1, f"{report.platform_name} {report.year}年度科研仪器开放共享评价").font = BOLD
+    _text(
+        sheet, 1, 1, f"{report.platform_name} {report.year}年度科研仪器开放共享评价"
+    ).font = bold()
     sheet.cell(
         2, 1, f"全国基准：年有效工作机时约 {low:,.0f}–{high:,.0f} 小时；开放率＝开放仪器数÷仪器总数"
     )
     for column, (header, width) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(HEADER_ROW, column, header)
-        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.font, cell.fill = bold(), header_fill()
         sheet.column_dimensions[get_column_letter(column)].width = width
     for offset, row in enumerate(report.rows, start=1):
         values = (
@@ -186,7 +187,7 @@ def sharing_report_xlsx(report: SharingReport) -> bytes:
 
 def _total_rows(sheet, report: SharingReport, row: int) -> None:
     totals = report.totals
-    _text(sheet, row, 1, "合计").font = BOLD
+    _text(sheet, row, 1, "合计").font = bold()
     for column, key in ((6, "idle_hours"), (7, "machine_hours"), (8, "shared_hours")):
         sheet.cell(row, column, totals[key]).number_format = HOURS_FORMAT
     sheet.cell(row, 9, totals["sharing_rate"]).number_format = PERCENT_FORMAT

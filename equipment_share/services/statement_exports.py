@@ -6,17 +6,16 @@ deployment's local time (Excel has no time zones). The CSV has the XLSX table's 
 header, one row per record, and the total row; money as "360.00", times as "2026-03-02 09:00".
 """
 
+from __future__ import annotations
+
 import csv
 import io
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from equipment_share.domain.statements import LineGroup, Party, Statement, StatementLine
 from equipment_share.domain.usage import UsageKind, UsageStatus
@@ -63,8 +62,25 @@ COLUMNS = (
 )
 MINUTES_COLUMN = 9
 FEE_COLUMN = 10
-BOLD = Font(bold=True)
-HEADER_FILL = PatternFill("solid", start_color="DDE7F0")
+
+if TYPE_CHECKING:
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
+
+
+# openpyxl is imported when a file is written, not at start: about 8 MB of every worker.
+@cache
+def bold() -> Font:
+    from openpyxl.styles import Font
+
+    return Font(bold=True)
+
+
+@cache
+def header_fill():
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("solid", start_color="DDE7F0")
 
 
 def headers(statement: Statement) -> list[str]:
@@ -127,6 +143,8 @@ def total_values(statement: Statement) -> list:
 
 
 def statement_xlsx(statement: Statement, zone: ZoneInfo) -> bytes:
+    from openpyxl import Workbook
+
     workbook = Workbook()
     _write_lines_sheet(workbook.active, statement, zone)
     _write_groups_sheet(workbook.create_sheet(GROUPS_SHEET), statement)
@@ -136,6 +154,9 @@ def statement_xlsx(statement: Statement, zone: ZoneInfo) -> bytes:
 
 
 def _write_lines_sheet(sheet: Worksheet, statement: Statement, zone: ZoneInfo) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet.title = LINES_SHEET
     _cells(sheet, 1, [f"{statement.organization_name} {TITLES[statement.party]}"])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -144,9 +165,9 @@ def _write_lines_sheet(sheet: Worksheet, statement: Statement, zone: ZoneInfo) -
     for offset, line in enumerate(statement.lines, start=1):
         _cells(sheet, HEADER_ROW + offset, line_values(line, zone))
     total_row = HEADER_ROW + len(statement.lines) + 1
-    _cells(sheet, total_row, total_values(statement), font=BOLD)
+    _cells(sheet, total_row, total_values(statement), font=bold())
     for row, (status, amount) in enumerate(statement.totals_by_status.items(), start=total_row + 1):
-        sheet.cell(row, 1, f"其中{STATUS_WORDS[status]}").font = BOLD
+        sheet.cell(row, 1, f"其中{STATUS_WORDS[status]}").font = bold()
         sheet.cell(row, FEE_COLUMN, amount).number_format = MONEY_FORMAT
     if statement.in_progress:
         sheet.cell(
@@ -163,18 +184,20 @@ def _write_lines_sheet(sheet: Worksheet, statement: Statement, zone: ZoneInfo) -
 
 def _write_groups_sheet(sheet: Worksheet, statement: Statement) -> None:
     """Subtotals: an SME's by platform and instrument, a platform's by SME."""
+    from openpyxl.utils import get_column_letter
+
     by_instrument = statement.party == Party.SME
     names = [COUNTERPARTY_HEADERS[statement.party], *(["仪器"] if by_instrument else [])]
     _header_row(sheet, 1, [*names, "笔数", "费用（元）"])
     row = 2
     for group in statement.groups:
-        _cells(sheet, row, _group_values(group, len(names), 0), font=BOLD)
+        _cells(sheet, row, _group_values(group, len(names), 0), font=bold())
         row += 1
         for subgroup in group.subgroups:
             _cells(sheet, row, _group_values(subgroup, len(names), 1))
             row += 1
     total = [TOTAL_LABEL, *[None] * (len(names) - 1), len(statement.lines), statement.total]
-    _cells(sheet, row, total, font=BOLD)
+    _cells(sheet, row, total, font=bold())
     for column, width in enumerate([30] * len(names) + [8, 15], start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.freeze_panes = "A2"
@@ -187,10 +210,12 @@ def _group_values(group: LineGroup, name_columns: int, level: int) -> list:
 
 
 def _header_row(sheet: Worksheet, row: int, values: Iterable[str]) -> None:
+    from openpyxl.styles import Alignment
+
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row, column, value)
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
+        cell.font = bold()
+        cell.fill = header_fill()
         cell.alignment = Alignment(horizontal="center")
 
 
