@@ -4,7 +4,11 @@ fresh worker (the one before is stopped; gunicorn starts another), warmed up wit
 API request, and its peak reset (`echo 5 > /proc/PID/clear_refs`), so each line is that upload's
 own peak in a worker as it serves. Target: every peak at most 150 MB.
 
-    python benchmarks/bench_hostile_uploads.py [--database-url URL]
+    python benchmarks/bench_hostile_uploads.py [--database-url URL] [--warm-up-only] [--preload]
+
+--warm-up-only prints the worker's memory after start, after a few pages and after the warm-up,
+and stops there; --preload starts gunicorn with --preload (the app made once in the master and
+shared copy-on-write), where Pss, each process's share of shared pages, is the figure to read.
 
 Uploads: production calendars (.ics, the 2 MB limit) with as many events as fit, with deep
 recurrence (every minute, no end), with a huge property, with many EXDATEs; photos whose header
@@ -172,7 +176,9 @@ def form_largest(limit: int) -> bytes:
 
 
 class Worker:
-    def __init__(self, database_url: str, instance: Path, secret_key: str, log_path: Path):
+    def __init__(
+        self, database_url: str, instance: Path, secret_key: str, log_path: Path, preload=False
+    ):
         self.port = free_port()
         self.log_path = log_path
         environment = os.environ | {
@@ -190,6 +196,7 @@ class Worker:
             "1",
             "--timeout",
             "120",
+            *(["--preload"] if preload else []),
             "--bind",
             f"127.0.0.1:{self.port}",
             "equipment_share:create_app()",
@@ -243,6 +250,12 @@ class Worker:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
         raise RuntimeError(field)
+
+    def pss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid()}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("Pss")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -305,6 +318,8 @@ def uploads(equipment_id: int, token: str) -> list[tuple[str, str, str, dict]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
+    parser.add_argument("--warm-up-only", action="store_true")
+    parser.add_argument("--preload", action="store_true")
     options = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop gunicorn on the way out
     failed = False
@@ -319,8 +334,20 @@ def main() -> int:
                 equipment_id, token = seed()
                 db.session.remove()
                 db.engine.dispose()
-            worker = Worker(scratch.url, instance, secret_key, Path(directory) / "gunicorn.log")
+            worker = Worker(
+                scratch.url,
+                instance,
+                secret_key,
+                Path(directory) / "gunicorn.log",
+                preload=options.preload,
+            )
             worker.wait()
+
+            def memory() -> str:
+                rss, peak = worker.memory_mb("VmRSS"), worker.memory_mb("VmHWM")
+                return f"VmRSS {rss:.1f} MB, VmHWM {peak:.1f} MB, Pss {worker.pss_mb():.1f} MB"
+
+            print(f"a started worker: {memory()}")
             session = requests.Session()
             signed_in = session.post(
                 f"{worker.url}/login",
@@ -328,6 +355,12 @@ def main() -> int:
                 allow_redirects=False,
             )
             assert signed_in.status_code == 302, signed_in.status_code
+            for path in ("/", "/dashboard", f"/equipment/{equipment_id}/week", "/api/v1/me"):
+                api = path.startswith("/api/")
+                (requests if api else session).get(
+                    worker.url + path, headers={"Authorization": f"Bearer {token}"} if api else {}
+                )
+            print(f"after a sign-in and four pages: {memory()}")
 
             def warm_up():
                 session.get(f"{worker.url}/manage/equipment/{equipment_id}")
@@ -339,7 +372,13 @@ def main() -> int:
 
             warm_up()
             print(f"{scratch.description}; gunicorn, 1 worker")
-            print(f"a warmed-up worker: VmRSS {worker.memory_mb('VmRSS'):.0f} MB")
+            print(f"a warmed-up worker (a page and a calendar import): {memory()}")
+            if options.warm_up_only:
+                # a sign-in's password hash (scrypt) takes 32 MiB for a moment: a fresh worker
+                # that has signed nobody in, as each upload below gets
+                worker.fresh(warm_up)
+                print(f"a fresh worker after the warm-up alone: {memory()}")
+                return 0
             print(f"{'upload':<45} {'bytes':>10} {'status':>6} {'peak MB':>8} {'seconds':>8}")
             for name, method, path, arguments in uploads(equipment_id, token):
                 client = session if arguments.pop("session", False) else requests

@@ -6,7 +6,7 @@ import sys
 
 from equipment_share import PROJECT_ROOT
 
-NOT_AT_START = ("alembic", "flask_migrate", "openpyxl", "PIL", "schemathesis")
+NOT_AT_START = ("alembic", "flask_migrate", "openpyxl", "PIL", "schemathesis", "zxcvbn")
 
 
 def run_python(code: str, tmp_path) -> str:

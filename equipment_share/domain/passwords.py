@@ -2,8 +2,6 @@
 characters. zxcvbn (Dropbox's estimator, with its lists of common passwords, names and words)
 judges how easy a password is to guess."""
 
-from zxcvbn import zxcvbn
-
 from equipment_share.domain.errors import N_, Message
 
 MIN_PASSWORD_LENGTH = 10
@@ -27,6 +25,9 @@ def password_problem(password, user_inputs: tuple[str, ...] = ()) -> Message | N
     if any(ord(character) < 32 or ord(character) == 127 for character in password):
         return Message(N_("The password may not contain control characters."))
     inputs = [value for value in user_inputs if value]
+    # only when a password is set: its word lists take about 12 MB of every process
+    from zxcvbn import zxcvbn
+
     if zxcvbn(password[:JUDGED_LENGTH], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
         return Message(
             N_(
