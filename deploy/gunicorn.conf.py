@@ -8,6 +8,9 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")  # nginx in front; never public
 workers = int(os.environ.get("GUNICORN_WORKERS", "4"))  # 2 per core is plenty: requests are short
 worker_class = "sync"
+# the app made once in the master and shared copy-on-write (about a third less memory with 4
+# workers); an update then needs a restart, not a reload (docs/deployment.md)
+preload_app = os.environ.get("GUNICORN_PRELOAD", "") == "1"
 timeout = 60  # an .ics import or statement export can take seconds, not minutes
 graceful_timeout = 30
 keepalive = 5
