@@ -23,6 +23,10 @@ from equipment_share.models import AuditEntry, User, utcnow
 
 # An arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
 AUDIT_CHAIN_LOCK = 7_340_213
+LOCK_THE_CHAIN = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=AUDIT_CHAIN_LOCK)
+LAST_ENTRY = (
+    select(AuditEntry.position, AuditEntry.entry_hash).order_by(AuditEntry.position.desc()).limit(1)
+)
 CHAIN_COLUMNS = (*HASHED_FIELDS, "id", "previous_hash", "entry_hash")
 
 
@@ -40,12 +44,8 @@ def record(
     session = db.session
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK})
-    last = session.execute(
-        select(AuditEntry.position, AuditEntry.entry_hash)
-        .order_by(AuditEntry.position.desc())
-        .limit(1)
-    ).first()
+        session.execute(LOCK_THE_CHAIN)
+    last = session.execute(LAST_ENTRY).first()
     position, previous_hash = (last.position + 1, last.entry_hash) if last else (1, GENESIS_HASH)
     entry = AuditEntry(
         position=position,
@@ -113,9 +113,5 @@ def verify_chain() -> tuple[int, ChainBreak | None]:
 def head() -> tuple[int, str]:
     """The last position and its hash: worth writing down elsewhere, since a chain cannot
     show that entries were cut off its end."""
-    last = db.session.execute(
-        select(AuditEntry.position, AuditEntry.entry_hash)
-        .order_by(AuditEntry.position.desc())
-        .limit(1)
-    ).first()
+    last = db.session.execute(LAST_ENTRY).first()
     return (last.position, last.entry_hash) if last else (0, GENESIS_HASH)

@@ -8,7 +8,7 @@ changes nothing) when a rule says no.
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, literal, select, union_all
+from sqlalchemy import and_, bindparam, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -105,19 +105,28 @@ def conflict_error(equipment_id: int, interval: Interval) -> BookingConflict:
 BLOCKERS = (("production", ProductionRun), ("maintenance", MaintenanceBlock), ("booking", Booking))
 
 
-def _blockers(equipment_id: int, interval: Interval) -> set[str]:
-    """Which kinds of busy time overlap the interval: one statement over the three tables."""
+def _blockers_statement():
+    """Which kinds of busy time overlap [:start, :end) of instrument :equipment_id: one statement
+    over the three tables, built once (a booking binds its values; SQLAlchemy caches the SQL)."""
     queries = []
     for kind, table in BLOCKERS:
         query = select(literal(kind).label("kind")).where(
-            table.equipment_id == equipment_id,
-            table.start_at < interval.end,
-            table.end_at > interval.start,
+            table.equipment_id == bindparam("equipment_id"),
+            table.start_at < bindparam("end"),
+            table.end_at > bindparam("start"),
         )
         if table is Booking:
             query = query.where(Booking.status.in_(ACTIVE_STATUSES))
         queries.append(query)
-    return set(db.session.scalars(union_all(*queries)))
+    return union_all(*queries)
+
+
+BLOCKERS_OVERLAPPING = _blockers_statement()
+
+
+def _blockers(equipment_id: int, interval: Interval) -> set[str]:
+    values = {"equipment_id": equipment_id, "start": interval.start, "end": interval.end}
+    return set(db.session.scalars(BLOCKERS_OVERLAPPING, values))
 
 
 def _check_bookable(equipment: Equipment, interval: Interval) -> None:
@@ -132,34 +141,36 @@ def _check_bookable(equipment: Equipment, interval: Interval) -> None:
         raise conflict_error(equipment.id, interval)
 
 
+# The instrument :equipment_id with its platform, its idle windows and the rate card in force
+# at :at, in one statement, built once.
+INSTRUMENT_TO_BOOK = (
+    select(Equipment, RateCardVersion)
+    .outerjoin(
+        RateCardVersion,
+        # the equality first, so the subquery runs for this instrument's versions only
+        and_(
+            RateCardVersion.equipment_id == Equipment.id,
+            RateCardVersion.id == rate_cards.in_force_id(bindparam("at")),
+        ),
+    )
+    .where(Equipment.id == bindparam("equipment_id"))
+    .options(
+        joinedload(Equipment.platform, innerjoin=True),
+        joinedload(Equipment.idle_windows),
+    )
+    .execution_options(populate_existing=True)
+)
+
+
 def _lock_and_load(
     actor: User, equipment_id: int, at: datetime
 ) -> tuple[Equipment, RateCardVersion | None]:
     """Lock the instrument's row, then read it with its platform, its idle windows and the rate
-    card in force at `at`, in one statement. The read comes after the lock (its own statement),
-    so it sees what a transaction that held the lock committed (a withdrawn idle window)."""
+    card in force at `at`. The read comes after the lock (its own statement), so it sees what a
+    transaction that held the lock committed (a withdrawn idle window)."""
     lock_equipment_for_booking(equipment_id)
-    rows = (
-        db.session.execute(
-            select(Equipment, RateCardVersion)
-            .outerjoin(
-                RateCardVersion,
-                # the equality first, so the subquery runs for this instrument's versions only
-                and_(
-                    RateCardVersion.equipment_id == Equipment.id,
-                    RateCardVersion.id == rate_cards.in_force_id(at),
-                ),
-            )
-            .where(Equipment.id == equipment_id)
-            .options(
-                joinedload(Equipment.platform, innerjoin=True),
-                joinedload(Equipment.idle_windows),
-            )
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .all()
-    )
+    values = {"equipment_id": equipment_id, "at": at}
+    rows = db.session.execute(INSTRUMENT_TO_BOOK, values).unique().all()
     if not rows or not can_see_equipment(actor, rows[0][0]):
         raise NotFound()
     equipment, version = rows[0]
