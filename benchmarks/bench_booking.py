@@ -542,6 +542,9 @@ class Server:
             "DATABASE_URL": database_url,
             "EQUIPMENT_SHARE_INSTANCE": str(instance),
             "SECRET_KEY": secret_key,
+            # as deployed with the mail timer: mail and a booking's notices are sent by
+            # `flask send-mail`, not in the workers that take the bookings
+            "SEND_AFTER_COMMIT": "false",
         }
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(

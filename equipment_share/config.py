@@ -30,6 +30,10 @@ DEFAULTS = {
     # a usage record the SME neither confirms nor disputes is confirmed after this many days
     # (flask auto-confirm, run daily)
     "USAGE_AUTO_CONFIRM_DAYS": 7,
+    # after a request that queued mail, send the outbox in a background thread (to the log
+    # without MAIL_SERVER); it also writes a booking's in-app notices. Off where only the mail
+    # timer (flask send-mail, every minute) should send, so requests never start a thread.
+    "SEND_AFTER_COMMIT": True,
     # sign-in protection (equipment_share/security.py)
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -129,6 +133,7 @@ ENVIRONMENT_SETTINGS: dict[str, Callable[[str], object]] = {
     "MAIL_USERNAME": text,
     "MAIL_PASSWORD": text,
     "MAIL_SENDER": text,
+    "SEND_AFTER_COMMIT": switch,
     "RATELIMIT_STORAGE_URI": text,
     "SESSION_IDLE_MINUTES": count,
     "TRUSTED_PROXIES": count,

@@ -107,6 +107,9 @@ def app(tmp_path, monkeypatch, database_url, sqlite_schema):
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
             # off for speed and independence; tests/web/test_sign_in_protection.py turns it on
             "RATELIMIT_ENABLED": False,
+            # a test sends the outbox when it wants to look (tests/services/test_mail_after_commit.py
+            # tests the sending after the commit)
+            "SEND_AFTER_COMMIT": False,
         }
     )
     with app.app_context():
@@ -140,6 +143,7 @@ def empty_app(tmp_path, monkeypatch, database_url, restore_logging):
             "SECRET_KEY": "test",
             "DATABASE_URL": database_url,
             "RATELIMIT_ENABLED": False,
+            "SEND_AFTER_COMMIT": False,
         }
     )
     with app.app_context():

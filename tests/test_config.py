@@ -121,6 +121,7 @@ ENVIRONMENT_CASES = {
     "MAIL_USERNAME": ("notify@lvliang.example",) * 2,
     "MAIL_PASSWORD": ("mail password",) * 2,
     "MAIL_SENDER": ("仪器共享 <notify@lvliang.example>",) * 2,
+    "SEND_AFTER_COMMIT": ("off", False),
     "RATELIMIT_STORAGE_URI": ("redis://127.0.0.1:6379",) * 2,
     "SESSION_IDLE_MINUTES": ("30", 30),
     "TRUSTED_PROXIES": ("1", 1),

@@ -360,8 +360,9 @@ def init_app(app) -> None:
 
 
 def send_after_commit(app) -> None:
-    """When SMTP is configured, send what this request queued, outside the request."""
-    if not db.session.info.pop(OUTBOX_WRITTEN, False) or not app.config.get("MAIL_SERVER"):
+    """Send what this request queued, outside the request (SEND_AFTER_COMMIT): the mail, and a
+    booking's notices, which are written when its event is sent."""
+    if not db.session.info.pop(OUTBOX_WRITTEN, False) or not app.config["SEND_AFTER_COMMIT"]:
         return
 
     def send_in_background() -> None:

@@ -148,6 +148,8 @@ def app_environment(app) -> dict:
         "DATABASE_URL": app.config["DATABASE_URL"],
         "EQUIPMENT_SHARE_INSTANCE": app.instance_path,
         "SECRET_KEY": app.config["SECRET_KEY"],
+        # the tests count the outbox as the requests left it
+        "SEND_AFTER_COMMIT": "false",
     }
 
 
