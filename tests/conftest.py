@@ -1,6 +1,7 @@
 """Fixtures: a fresh app and database per test (SQLite file, or DATABASE_URL when set), and
 factories with sensible defaults for organisations, users, instruments and API tokens."""
 
+import gc
 import itertools
 import logging
 import os
@@ -84,6 +85,14 @@ def sqlite_schema(tmp_path_factory):
     Base.metadata.create_all(engine)
     engine.dispose()
     return path
+
+
+@pytest.fixture(autouse=True)
+def collectable_objects():
+    """An app made without TESTING freezes every object for the collector (create_app): let
+    the test's garbage be collected again after it."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)
