@@ -103,24 +103,28 @@ def empty_page_cache():
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch, database_url, sqlite_schema):
+def app_config(tmp_path, database_url) -> dict:
+    """What the `app` fixture's app is made with."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        # off for speed and independence; tests/web/test_sign_in_protection.py turns it on
+        "RATELIMIT_ENABLED": False,
+        # a test sends the outbox when it wants to look (tests/services/test_mail_after_commit.py
+        # tests the sending after the commit)
+        "SEND_AFTER_COMMIT": False,
+    }
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, database_url, sqlite_schema, app_config):
     if database_url == f"sqlite:///{tmp_path / 'test.sqlite3'}":
         shutil.copyfile(sqlite_schema, tmp_path / "test.sqlite3")
     monkeypatch.setenv("EQUIPMENT_SHARE_INSTANCE", str(tmp_path / "instance"))
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            # off for speed and independence; tests/web/test_sign_in_protection.py turns it on
-            "RATELIMIT_ENABLED": False,
-            # a test sends the outbox when it wants to look (tests/services/test_mail_after_commit.py
-            # tests the sending after the commit)
-            "SEND_AFTER_COMMIT": False,
-        }
-    )
+    app = create_app(app_config)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             reset_postgres_schema()
