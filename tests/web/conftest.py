@@ -56,6 +56,9 @@ def csrf_app(app, database_url, tmp_path):
             "WTF_CSRF_ENABLED": True,
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
             "RATELIMIT_ENABLED": False,
+            # as for the `app` fixture's app: a sending thread would hold the SQLite file's lock
+            # while the test goes on ("database is locked")
+            "SEND_AFTER_COMMIT": False,
         }
     )
     yield checked
