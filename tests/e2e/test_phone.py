@@ -13,6 +13,7 @@ from equipment_share.domain.week_grid import monday_of
 from equipment_share.extensions import db
 from equipment_share.i18n import LANGUAGE_COOKIE
 from equipment_share.models import Booking
+from equipment_share.services import notifications
 from tests.clock import SHANGHAI
 from tests.conftest import PASSWORD
 from tests.e2e.test_booking_flow import click_at
@@ -124,6 +125,8 @@ def test_an_sme_books_on_a_phone_and_the_platform_approves_on_one(
     assert_on_screen(row.locator(".cancel-action input[name=reason]"))
     shot(page, "my-bookings")
     context.close()
+    db.session.rollback()  # a fresh snapshot: the server committed the booking
+    notifications.expand_booking_events()  # its mail sent (flask send-mail): the notice is written
 
     context, page = on_a_phone(browser, live_server, manager, language)
     # the request's notice shows on the menu button, since the bell is inside the menu
