@@ -17,7 +17,7 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import BigInteger, delete, func, insert, or_, select, true
+from sqlalchemy import BigInteger, delete, func, insert, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -54,6 +54,7 @@ from equipment_share.services.booking_lists import (
     visible_bookings_query,
 )
 from equipment_share.services.locks import lock_equipment_for_booking
+from equipment_share.services.page_fingerprints import instrument_fingerprint
 
 PAST = timedelta(days=30)
 BOOKED = "已预约 / Booked"
@@ -142,46 +143,13 @@ def _fingerprint_etag(*values) -> str:
 
 
 def equipment_feed_etag(equipment: Equipment, now: datetime | None = None) -> str:
-    """The instrument feed's ETag from what it is made of, in one query, without building it:
-    the day (the window moves daily), the instrument's last change (its rules, its rates, a
-    production import), its idle windows, and the bookings, production runs and maintenance in
-    the window (how many, and the latest change or id). A 304 costs this query alone."""
+    """The instrument feed's ETag from what it is made of, without building it: the day (the
+    window moves daily) and the fingerprint of the instrument's window that the public pages
+    use too (its row, its idle windows, and the bookings, production runs and maintenance in
+    the window). A 304 costs that one query."""
     start = _day_start(now or utcnow())
-    window = _equipment_window(equipment, start)
-
-    def overlapping(table):
-        return (
-            table.equipment_id == equipment.id,
-            table.start_at < window.end,
-            table.end_at > window.start,
-        )
-
-    bookings = select(
-        func.count().label("bookings"),
-        func.max(Booking.updated_at).label("bookings_changed"),
-        func.sum(Booking.id).label("booking_ids"),
-    ).where(*overlapping(Booking))
-    windows = select(
-        func.count().label("windows"),
-        func.sum(IdleWindow.id).label("window_ids"),
-        func.max(IdleWindow.created_at).label("windows_changed"),
-    ).where(IdleWindow.equipment_id == equipment.id)
-    blocks = [
-        select(
-            func.count().label(f"{name}s"),
-            func.max(table.id).label(f"last_{name}"),
-            func.sum(table.id).label(f"{name}_ids"),
-        ).where(*overlapping(table))
-        for name, table in (("run", ProductionRun), ("maintenance", MaintenanceBlock))
-    ]
-    parts = [query.subquery() for query in (bookings, windows, *blocks)]
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined.join(part, true())
-    row = db.session.execute(select(*parts).select_from(joined)).one()
-    return _fingerprint_etag(
-        "equipment", equipment.id, equipment.updated_at.isoformat(), start.isoformat(), *row
-    )
+    fingerprint = instrument_fingerprint(equipment.id, _equipment_window(equipment, start))
+    return _fingerprint_etag("equipment", start.isoformat(), *fingerprint.values)
 
 
 def user_feed_etag(user: User, now: datetime | None = None) -> str:
