@@ -178,3 +178,29 @@ def test_a_broken_calendar_is_explained_in_the_readers_words(client, instrument,
         assert message.startswith("The file is not a valid iCalendar (.ics) file. Export")
     detail = re.search(r'<details[^>]*id="calendar-detail".*?</details>', text, re.S)
     assert detail  # the parser's words, for the IT staff, folded away
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "field_id"),
+    [
+        ("admin", "/audit?start=2026-13-45", "start"),
+        ("sme", "/statements?from=2026-13-01&to=2026-03-31", "from"),
+        ("platform", "/dashboard?from=2026-13-01&to=2026-03-31", "from"),
+    ],
+)
+def test_filter_forms_mark_the_field_that_did_not_parse(
+    client, english, login, make_user, role, path, field_id
+):
+    login(make_user(role))
+
+    text = page_text(client.get(path))
+
+    field = re.search(rf'<input[^>]*id="{field_id}"[^>]*>', text)
+    assert field, field_id
+    assert 'aria-invalid="true"' in field.group(0)
+    assert f'aria-describedby="{field_id}-error"' in field.group(0)
+    errors = re.search(
+        rf'<span class="field-errors" id="{field_id}-error">(.*?)</span></span>', text
+    )
+    assert errors and "Not a valid date value." in errors.group(1)
+    assert text.count('aria-invalid="true"') == 1
