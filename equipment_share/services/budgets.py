@@ -201,12 +201,12 @@ def prorate(actor: User, budget: Budget, apply: bool) -> Prorata:
             "budget",
             budget.id,
             "prorate",
-            reason=f"factor {result.factor}",
             changes={
+                "factor": str(result.factor),
                 "claims_total": {
                     "from": f"{from_fen(result.total_before):.2f}",
                     "to": f"{from_fen(result.total_after):.2f}",
-                }
+                },
             },
         )
     return Prorata(
@@ -253,7 +253,10 @@ def _rewrite(
         "prorate",
         from_state=claim.status.value,
         to_state=claim.status.value,
-        reason=f"budget {budget.id} ({budget.year} {budget.source}), factor {factor}",
-        changes={"subsidy": {"from": f"{before:.2f}", "to": f"{claim.subsidy:.2f}"}},
+        changes={
+            "budget": {"year": budget.year, "source": budget.source},
+            "factor": str(factor),
+            "subsidy": {"from": f"{before:.2f}", "to": f"{claim.subsidy:.2f}"},
+        },
     )
     fund_mail.claim_prorated(claim, budget, before)

@@ -178,8 +178,8 @@ def apply_due_versions(now: datetime | None = None) -> int:
                 "equipment",
                 equipment.id,
                 "apply_rate_card",
-                reason=f"rate card {version.id}",
-                changes=audit.value_changes(before, after),
+                changes={"rate_card_from": version.effective_from}
+                | audit.value_changes(before, after),
             )
             changed += 1
     return changed

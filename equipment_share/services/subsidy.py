@@ -173,8 +173,8 @@ def new_policy_version(actor: User, policy_id: int, values: Mapping) -> SubsidyP
         "subsidy_policy",
         policy.id,
         "new_version",
-        reason=f"version {policy.version} of policy {newest.family_id}",
-        changes=audit.value_changes(_snapshot(newest), _snapshot(policy)),
+        changes={"version": policy.version}
+        | audit.value_changes(_snapshot(newest), _snapshot(policy)),
     )
     return policy
 

@@ -2,6 +2,7 @@
 than its budget (less what was paid) are scaled to it exactly to the fen, lines still summing
 to claims; a preview changes nothing; a second apply changes nothing."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -192,3 +193,33 @@ def test_only_finance_prorates(finance_user, platform_user, sme_user, policy):
     for actor in (platform_user, sme_user):
         with pytest.raises(Forbidden):
             budgets.prorate(actor, province, apply=False)
+
+
+def test_the_audit_log_tells_the_factor_and_budget_in_the_readers_language(
+    client, login, finance_user, sme_user, records, policy
+):
+    claim = make_claim(sme_user, policy, [(records[0], {"province": "100.00"})])
+    budgets.prorate(finance_user, budget(finance_user, "50.00"), apply=True)
+    db.session.commit()
+    login(finance_user)
+    client.set_cookie("language", "zh_CN")
+
+    claim_row = audit_row(client.get(f"/audit?object_type=claim&object_id={claim.id}"), "claim")
+    budget_row = audit_row(client.get("/audit?object_type=budget"), "budget")
+
+    assert f"预算 年度: {YEAR}, 资金来源: province" in claim_row
+    assert "调整系数 0.5" in claim_row and "调整系数 0.5" in budget_row
+    assert "factor" not in claim_row + budget_row and "budget" not in claim_row
+
+
+def audit_row(response, object_type: str) -> str:
+    """The text of the row of the newest pro-rata entry of this type of object on the page."""
+    entry = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "prorate", AuditEntry.object_type == object_type)
+        .order_by(AuditEntry.position.desc())
+    ).first()
+    text = response.get_data(as_text=True)
+    start = re.search(rf'<td class="num"[^>]*>{entry.position}</td>', text).start()
+    end = text.find('<td class="num"', start + 1)
+    return " ".join(re.sub(r"<[^>]+>", " ", text[start:end]).split())
