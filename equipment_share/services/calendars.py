@@ -415,25 +415,44 @@ def import_production_calendar(
     runs = parse_production_calendar(data, window, ZoneInfo(equipment.timezone))
     lock_equipment_for_booking(equipment.id)  # no booking slips in while the runs change
     db.session.execute(delete(ProductionRun).where(ProductionRun.equipment_id == equipment.id))
-    if runs:  # a file may hold 20,000 runs: an executemany INSERT into the table itself, which
-        # costs 20-25% less CPU than the ORM's bulk insert (and far less than ORM objects)
-        db.session.execute(
-            insert(ProductionRun.__table__),
-            [
-                {
-                    "equipment_id": equipment.id,
-                    "start_at": run.interval.start,
-                    "end_at": run.interval.end,
-                    "summary": run.summary[:300],
-                    "source_uid": run.uid[:300],
-                }
-                for run in runs
-            ],
-        )
+    _write_runs(equipment.id, runs)
     equipment.updated_at = utcnow()  # the instrument's feed changes
     db.session.flush()
     upcoming = active_bookings_overlapping(equipment.id, Interval(now, window.end))
     return ImportResult(runs=len(runs), conflicts=_overlapping(upcoming, runs))
+
+
+# The columns a run is written with, in the order _run_row gives them.
+RUN_COLUMNS = ("equipment_id", "start_at", "end_at", "summary", "source_uid")
+_RUN_COPY = f"COPY production_runs ({', '.join(RUN_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_RUN_COPY_TYPES = ("int4", "timestamptz", "timestamptz", "varchar", "varchar")
+
+
+def _write_runs(equipment_id: int, runs: list[ParsedRun]) -> None:
+    """Insert the runs in the session's transaction. A file may hold 20,000: PostgreSQL takes
+    them by binary COPY (a quarter of the client CPU of a pipelined executemany, and less of
+    the server's), SQLite by an executemany INSERT into the table itself (20-25% less CPU than
+    the ORM's bulk insert, and far less than ORM objects)."""
+    if not runs:
+        return
+    rows = (_run_row(equipment_id, run) for run in runs)
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(
+            insert(ProductionRun.__table__),
+            [dict(zip(RUN_COLUMNS, row, strict=True)) for row in rows],
+        )
+        return
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(_RUN_COPY) as copy:
+        copy.set_types(_RUN_COPY_TYPES)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _run_row(equipment_id: int, run: ParsedRun) -> tuple:
+    # the columns are 300 characters wide (String(300)); the instants are aware UTC
+    return (equipment_id, run.interval.start, run.interval.end, run.summary[:300], run.uid[:300])
 
 
 def _overlapping(bookings: list[Booking], runs: list[ParsedRun]) -> list[Booking]:
