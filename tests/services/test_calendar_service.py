@@ -8,12 +8,13 @@ from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.errors import Forbidden, OutsideIdleWindow, ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.models import ProductionRun, utcnow
-from equipment_share.services import bookings
+from equipment_share.services import bookings, calendars
 from equipment_share.services.calendars import (
     equipment_feed,
     import_production_calendar,
     make_feed_secret,
     revoke_feed_secret,
+    upcoming_runs,
     user_feed,
     user_for_feed_secret,
 )
@@ -26,11 +27,21 @@ def in_days(days: int) -> date:
 
 
 def ics(*events: tuple[datetime, datetime, str]) -> bytes:
+    """A file of the events, whose UIDs are run-<position>@test."""
+    return ics_with_uids(
+        *(
+            (start, end, summary, f"run-{number}@test")
+            for number, (start, end, summary) in enumerate(events)
+        )
+    )
+
+
+def ics_with_uids(*events: tuple[datetime, datetime, str, str]) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN"]
-    for number, (start, end, summary) in enumerate(events):
+    for start, end, summary, uid in events:
         lines += [
             "BEGIN:VEVENT",
-            f"UID:run-{number}@test",
+            f"UID:{uid}",
             f"DTSTART:{start.astimezone(UTC):%Y%m%dT%H%M%SZ}",
             f"DTEND:{end.astimezone(UTC):%Y%m%dT%H%M%SZ}",
             f"SUMMARY:{summary}",
@@ -166,6 +177,73 @@ def test_an_import_replaces_the_previous_runs(setting):
     assert second.runs == 1
     runs = db.session.scalars(select(ProductionRun)).all()
     assert [(run.summary, run.start_at) for run in runs] == [("C", local(day, 15).astimezone(UTC))]
+
+
+def stored_runs(equipment) -> dict[tuple, int]:
+    """The instrument's runs as (summary, start, end, UID) with their ids."""
+    runs = db.session.scalars(
+        select(ProductionRun).where(ProductionRun.equipment_id == equipment.id)
+    ).all()
+    return {(run.summary, run.start_at, run.end_at, run.source_uid): run.id for run in runs}
+
+
+def run_key(start, end, summary, uid):
+    return (summary, start.astimezone(UTC), end.astimezone(UTC), uid)
+
+
+def test_a_reimport_keeps_the_runs_it_holds_again_and_replaces_the_rest(
+    setting, make_equipment, monkeypatch
+):
+    monkeypatch.setattr(calendars, "DELETE_CHUNK", 2)  # the stale runs go in two statements
+    equipment, _, platform_user = setting
+    other = make_equipment(equipment.platform)
+    day = in_days(5)
+    kept = (local(day, 9), local(day, 10), "kept", "kept@test")
+    gone = (local(day, 11), local(day, 12), "gone", "gone@test")
+    renamed = (local(day, 13), local(day, 14), "old name", "renamed@test")
+    moved = (local(day, 15), local(day, 16), "moved", "moved@test")
+    first_file = ics_with_uids(kept, gone, renamed, moved)
+    import_production_calendar(platform_user, other, first_file)
+    import_production_calendar(platform_user, equipment, first_file)
+    db.session.commit()
+    before = stored_runs(equipment)
+
+    new = (local(day, 7), local(day, 8), "new", "new@test")  # first: would take the first id
+    second = import_production_calendar(
+        platform_user,
+        equipment,
+        ics_with_uids(
+            kept,
+            (local(day, 13), local(day, 14), "new name", "renamed@test"),
+            (local(day, 15), local(day, 17), "moved", "moved@test"),
+            new,
+        ),
+    )
+    db.session.commit()
+
+    after = stored_runs(equipment)
+    assert second.runs == 4
+    assert set(after) == {
+        run_key(*kept),
+        run_key(local(day, 13), local(day, 14), "new name", "renamed@test"),
+        run_key(local(day, 15), local(day, 17), "moved", "moved@test"),
+        run_key(*new),
+    }
+    assert after[run_key(*kept)] == before[run_key(*kept)]  # the same row
+    assert len(stored_runs(other)) == 4  # another instrument's runs stay
+
+
+def test_upcoming_runs_are_in_the_files_order_whichever_import_wrote_them(setting):
+    equipment, _, platform_user = setting
+    day = in_days(5)
+    long_run = (local(day, 9), local(day, 11), "long", "long@test")
+    short_run = (local(day, 9), local(day, 10), "short", "short@test")
+    import_production_calendar(platform_user, equipment, ics_with_uids(long_run))
+    db.session.commit()
+    import_production_calendar(platform_user, equipment, ics_with_uids(long_run, short_run))
+    db.session.commit()
+    fresh = [run.summary for run in upcoming_runs(equipment)]
+    assert fresh == ["short", "long"]  # by start, then end, as a fresh import stores them
 
 
 def test_production_removes_idle_time(setting):
