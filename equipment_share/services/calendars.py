@@ -436,17 +436,22 @@ def _replace_runs(equipment_id: int, runs: list[ParsedRun]) -> None:
     whose range-index entries cost the database more than reading them all back. Kept rows
     keep their ids; a row is never updated, so the page fingerprints (count, sum and max of
     the ids) still move with every change."""
-    wanted = Counter(_run_row(equipment_id, run) for run in runs)
+    keys = [_run_key(run) for run in runs]
+    wanted = Counter(keys)
     stale, kept = [], 0
     existing = db.session.execute(
-        select(ProductionRun.id, *(ProductionRun.__table__.c[name] for name in RUN_COLUMNS)).where(
-            ProductionRun.equipment_id == equipment_id
-        )
+        select(
+            ProductionRun.id,
+            epoch_us(ProductionRun.start_at),
+            epoch_us(ProductionRun.end_at),
+            ProductionRun.summary,
+            ProductionRun.source_uid,
+        ).where(ProductionRun.equipment_id == equipment_id)
     )
     for run_id, *values in existing:
-        row = tuple(values)
-        if wanted[row]:
-            wanted[row] -= 1
+        key = tuple(values)
+        if wanted[key]:
+            wanted[key] -= 1
             kept += 1
         else:
             stale.append(run_id)
@@ -456,7 +461,12 @@ def _replace_runs(equipment_id: int, runs: list[ParsedRun]) -> None:
     for first in range(0, len(stale), DELETE_CHUNK):
         chunk = stale[first : first + DELETE_CHUNK]
         db.session.execute(delete(ProductionRun).where(ProductionRun.id.in_(chunk)))
-    _write_rows(list(wanted.elements()))
+    new_runs = []
+    for run, key in zip(runs, keys, strict=True):
+        if wanted[key]:
+            wanted[key] -= 1
+            new_runs.append(_run_row(equipment_id, run))
+    _write_rows(new_runs)
 
 
 def _write_rows(rows: list[tuple]) -> None:
@@ -478,6 +488,13 @@ def _write_rows(rows: list[tuple]) -> None:
         copy.set_types(_RUN_COPY_TYPES)
         for row in rows:
             copy.write_row(row)
+
+
+def _run_key(run: ParsedRun) -> tuple:
+    """What tells a stored run from another, as _replace_runs reads it: the instants in epoch
+    microseconds (hashing integers costs less than aware datetimes)."""
+    start, end = run.interval.start, run.interval.end
+    return (epoch_microseconds(start), epoch_microseconds(end), run.summary[:300], run.uid[:300])
 
 
 def _run_row(equipment_id: int, run: ParsedRun) -> tuple:
