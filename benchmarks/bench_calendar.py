@@ -2,7 +2,8 @@
 feed of the SME that made them, each through the Flask test client (the whole request: routing,
 loading, building, ETag), once with the bookings spread over two years and once with all of
 them inside the feed; then the import of a production calendar of 1,000 recurring events over
-a 90-day booking horizon, through services.calendars.import_production_calendar.
+a 90-day booking horizon, through services.calendars.import_production_calendar: first
+imports (the runs deleted before each, untimed), then the same file again.
 
     python benchmarks/bench_calendar.py [--database-url URL] [--bookings 10000] [--events 1000]
                                         [--feeds-only | --import-only]
@@ -10,7 +11,8 @@ a 90-day booking horizon, through services.calendars.import_production_calendar.
 Without --database-url the database is a fresh SQLite file in a temporary directory. With a
 PostgreSQL URL everything is created in a scratch schema (bench_<random>) of that database and
 the schema is dropped at the end, as bench_booking.py does. Prints min and median over the
-repeats, with the target; exit status 1 only if a request or an import failed.
+repeats, with the target, the process's CPU and (PostgreSQL on this machine) the CPU of the
+server backends; exit status 1 only if a request or an import failed.
 """
 
 import argparse
