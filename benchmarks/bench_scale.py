@@ -4,10 +4,17 @@ the catalogue's first page and booking creation, through the Flask test client, 
 search's EXPLAIN (ANALYZE, BUFFERS).
 
     python benchmarks/bench_scale.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test \
-        [--instruments 100000] [--platforms 2000] [--bookings 10000000]
+        [--instruments 100000] [--platforms 2000] [--bookings 10000000] \
+        [--keep-schema SCHEMA | --reuse-schema SCHEMA [--analyze]]
 
-Seeds a scratch schema of that database (dropped at the end) with COPY straight through the
-driver: instruments idle on weekdays 08:00-18:00 (60 %), every day 08:00-20:00 (25 %) or on
+`--keep-schema SCHEMA` seeds into that (new) schema and leaves it in place; `--reuse-schema
+SCHEMA` measures a schema so kept without seeding (a minute instead of the seed's hour), after
+the daily `refresh-idle-spans` if its coverage has gone stale, and with `--analyze` after a fresh
+ANALYZE (new random samples: the plan should not change with them). Measuring writes a few
+bookings, rate-card versions and a token into the kept schema; nothing else changes.
+
+Without either, seeds a scratch schema of that database (dropped at the end) with COPY straight
+through the driver: instruments idle on weekdays 08:00-18:00 (60 %), every day 08:00-20:00 (25 %) or on
 evenings and weekends (15 %), in Asia/Shanghai; bookings of two hours at 09:00 or 14:00 local on
 distinct days of each instrument (generated in the database with INSERT … SELECT), a year back and a year ahead (past ones completed or
 cancelled, future ones confirmed or pending). The bookings' indexes and exclusion constraint are
@@ -22,6 +29,7 @@ import argparse
 import logging
 import os
 import random
+import re
 import secrets
 import signal
 import statistics
@@ -36,10 +44,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_booking import scratch_database  # noqa: E402
+from bench_booking import APPLICATION_NAME, Scratch, scratch_database  # noqa: E402
 from bench_dashboard import load  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import create_engine, event, select, text  # noqa: E402
 from sqlalchemy.dialects import postgresql  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from equipment_share import create_app  # noqa: E402
 from equipment_share.database import upgrade_schema  # noqa: E402
@@ -352,6 +361,8 @@ def _booking_creation(seeded: dict, rng: random.Random, repeats: int) -> None:
         while day.weekday() > 4:
             day += timedelta(days=1)
         start = datetime(*day.timetuple()[:3], 11, tzinfo=SHANGHAI)  # no seeded booking at 11
+        while _booked(equipment_id, start):  # by an earlier run over a kept schema
+            start += timedelta(days=7)
         started = time.perf_counter()
         bookings.create_booking(user, equipment_id, start, start + timedelta(hours=1), "bench")
         db.session.commit()
@@ -360,6 +371,16 @@ def _booking_creation(seeded: dict, rng: random.Random, repeats: int) -> None:
     print(
         f"  {'booking creation':<22} p50 {statistics.median(durations):7.1f} ms  "
         f"p95 {durations[int(len(durations) * 0.95) - 1]:7.1f} ms  (service call + commit)"
+    )
+
+
+def _booked(equipment_id: int, start: datetime) -> bool:
+    return (
+        db.session.execute(
+            text("SELECT 1 FROM bookings WHERE equipment_id = :id AND start_at = :start"),
+            {"id": equipment_id, "start": start},
+        ).first()
+        is not None
     )
 
 
@@ -386,13 +407,30 @@ def main() -> None:
     parser.add_argument("--bookings", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=40, help="timed requests per row")
     parser.add_argument("--seed", type=int, default=20261206)
+    parser.add_argument(
+        "--keep-schema", metavar="SCHEMA", help="seed into this new schema and leave it in place"
+    )
+    parser.add_argument(
+        "--reuse-schema", metavar="SCHEMA", help="measure a kept schema without seeding it"
+    )
+    parser.add_argument(
+        "--analyze", action="store_true", help="with --reuse-schema: ANALYZE before measuring"
+    )
     args = parser.parse_args()
+    if args.keep_schema and args.reuse_schema:
+        parser.error("--keep-schema seeds, --reuse-schema does not: give one")
+    if args.analyze and not args.reuse_schema:
+        parser.error("--analyze goes with --reuse-schema (seeding ends with an ANALYZE)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(args.seed)
     logging.getLogger("equipment_share").setLevel(logging.WARNING)
     directory = Path(tempfile.mkdtemp(prefix="equipment_share_bench_scale_"))
     os.environ["EQUIPMENT_SHARE_INSTANCE"] = str(directory / "instance")
-    scratch = scratch_database(args.database_url, directory)
+    named = args.keep_schema or args.reuse_schema
+    if named:
+        scratch = named_schema(args.database_url, named, create=bool(args.keep_schema))
+    else:
+        scratch = scratch_database(args.database_url, directory)
     if "PostgreSQL" not in scratch.description:
         sys.exit(
             "the national-scale benchmark needs PostgreSQL (--database-url postgresql+psycopg://…)"
@@ -410,17 +448,78 @@ def main() -> None:
         with app.app_context():
             # jit = off, as docs/deployment.md sets it for the database
             event.listen(db.engine, "connect", _without_jit)
-            upgrade_schema()
-            print(
-                f"seeding {args.instruments:,} instruments on {args.platforms:,} platforms and "
-                f"{args.bookings:,} bookings:"
-            )
-            seeded = seed(args, rng)
-            print(f"seeded in {seeded['seconds']:.0f} s")
+            if args.reuse_schema:
+                seeded = reuse(args.analyze)
+            else:
+                upgrade_schema()
+                print(
+                    f"seeding {args.instruments:,} instruments on {args.platforms:,} platforms "
+                    f"and {args.bookings:,} bookings:"
+                )
+                seeded = seed(args, rng)
+                print(f"seeded in {seeded['seconds']:.0f} s")
             measure(app, seeded, rng, args.repeats)
     finally:
         scratch.drop()
         print(f"load average at the end {os.getloadavg()[0]:.2f}")
+        if args.keep_schema:
+            print(
+                f"kept schema {args.keep_schema}; measure it again with --reuse-schema "
+                f"{args.keep_schema}"
+            )
+
+
+def named_schema(url: str, schema: str, *, create: bool) -> Scratch:
+    """A schema that outlives the run: created (it must not exist) to be seeded, or reused (it
+    must exist). Never dropped here: `DROP SCHEMA … CASCADE` by hand when done with it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        sys.exit("--keep-schema and --reuse-schema need PostgreSQL")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", schema):
+        sys.exit(f"schema name {schema!r}: lower-case letters, digits and _ only")
+    admin = create_engine(parsed)
+    with admin.begin() as connection:
+        version = connection.execute(text("SHOW server_version")).scalar()
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :schema"), {"schema": schema}
+        ).first()
+        if create and exists:
+            sys.exit(f"schema {schema} exists: reuse it with --reuse-schema, or drop it first")
+        if not create and not exists:
+            sys.exit(f"no schema {schema} in {parsed.database}: seed it with --keep-schema")
+        if create:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
+    scoped = parsed.update_query_dict(
+        {"options": f"-csearch_path={schema}", "application_name": APPLICATION_NAME}
+    )
+    return Scratch(
+        scoped.render_as_string(hide_password=False),
+        f"PostgreSQL {version} ({'new' if create else 'kept'} schema {schema} in {parsed.database})",
+        lambda: None,
+    )
+
+
+def reuse(analyze: bool) -> dict:
+    """What `seed` returns, read back from a kept schema, with its migrations brought up to date,
+    its coverage moved on as the daily job does, and optionally a fresh ANALYZE."""
+    upgrade_schema()
+    user = db.session.scalars(select(User).where(User.email == "sme@bench.example")).one()
+    equipment_ids = db.session.scalars(text("SELECT id FROM equipment ORDER BY id")).all()
+    now = datetime.now(UTC)
+    if idle_spans.coverage(db.session.connection()) != idle_spans.standard_period(now):
+        stamp = time.perf_counter()
+        spans = idle_spans.refresh_all(now)
+        print(
+            f"  refresh-idle-spans (daily): {spans:,} spans in {time.perf_counter() - stamp:.0f} s"
+        )
+    if analyze:
+        stamp = time.perf_counter()
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        print(f"  ANALYZE: {time.perf_counter() - stamp:.0f} s")
+    print(f"reusing {len(equipment_ids):,} instruments")
+    return {"user": user, "equipment_ids": equipment_ids}
 
 
 if __name__ == "__main__":
