@@ -16,7 +16,7 @@ from equipment_share.domain.availability import Interval
 from equipment_share.domain.equipment import CATEGORIES
 from equipment_share.i18n import translate
 from equipment_share.services.access import owned_equipment, visible_equipment
-from equipment_share.services.catalogue import search_catalogue
+from equipment_share.services.catalogue import catalogue_search
 from equipment_share.services.equipment import create_equipment, update_equipment
 
 blp = ApiBlueprint("equipment", __name__, description="Instruments, their rates and booking rules.")
@@ -32,14 +32,14 @@ def catalogue(args):
     interval covering the whole window.
     """
     free_from, free_to = args.pop("free_from", None), args.pop("free_to", None)
-    query = search_catalogue(
+    search = catalogue_search(
         current_actor(),
         text=args.pop("q", None),
         category=args.pop("category", None),
         platform_id=args.pop("platform_id", None),
         free=Interval(free_from, free_to) if free_from is not None else None,
     )
-    return paginate(query, args)
+    return paginate(search.items, args, search.count)
 
 
 @blp.route("/equipment", methods=["POST"])

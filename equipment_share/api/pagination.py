@@ -52,15 +52,17 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[PageSchema]:
     return type(f"{name}Schema", (PageSchema,), {"items": items})
 
 
-def paginate(query: Select, args: dict) -> dict:
+def paginate(query: Select, args: dict, count: Select | None = None) -> dict:
+    """One page of the query; `count`, when given, is a statement counting all its rows (shaped
+    for counting, where the query is shaped for a page), else the query's rows are counted."""
     page = db.paginate(
-        query, page=args["page"], per_page=args["per_page"], error_out=False, count=True
+        query, page=args["page"], per_page=args["per_page"], error_out=False, count=count is None
     )
     return {
         "items": page.items,
         "page": args["page"],
         "per_page": args["per_page"],
-        "total": page.total,
+        "total": page.total if count is None else db.session.scalar(count),
     }
 
 

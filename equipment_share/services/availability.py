@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, select, text, union_all
+from sqlalchemy import ColumnElement, bindparam, func, select, text, union_all
 from sqlalchemy.orm import selectinload
 
 from equipment_share.domain.availability import (
@@ -134,31 +134,71 @@ def load_candidates(query) -> list[Equipment]:
 
 def free_throughout_clauses(window: Interval, dialect: str) -> list[ColumnElement[bool]]:
     """WHERE clauses on Equipment for "one free interval covers the whole window", from the idle
-    spans (valid inside their coverage only: `idle_spans.covers`). Free covers the window exactly
-    when one merged idle span contains it and no block overlaps it. PostgreSQL reads both through
-    GiST range indexes; SQLite compares the ends (same rule, half-open intervals)."""
+    spans (valid inside their coverage only: `idle_spans.covers`), shaped for a page in catalogue
+    order: a scan of the instruments in id order stops after the page, whatever the planner
+    guesses of the window. Free covers the window exactly when one merged idle span contains it
+    and no block overlaps it. An instrument's spans are disjoint, so the only one that can contain
+    the window is its last one starting at or before the window's start: one probe of the
+    (equipment_id, start_at) index per instrument, a scalar subquery that the planner cannot turn
+    into a join over every span of the window. The instruments blocked in the window are found
+    once per table through its range index (`NOT IN` is never turned into a join either: a
+    hashed subplan). SQLite runs the same statement with plain comparisons."""
+    return [covering_span_end(window) >= window.end, *not_blocked(window, dialect)]
 
-    def contains(table) -> ColumnElement[bool]:
-        if dialect == "postgresql":
-            return _range(table.start_at, table.end_at).op("@>")(_range(window.start, window.end))
-        return (table.start_at <= window.start) & (table.end_at >= window.end)
 
-    def overlaps(table) -> ColumnElement[bool]:
-        if dialect == "postgresql":
-            return _range(table.start_at, table.end_at).op("&&")(_range(window.start, window.end))
-        return (table.start_at < window.end) & (table.end_at > window.start)
+def free_throughout_count_clauses(window: Interval, dialect: str) -> list[ColumnElement[bool]]:
+    """The same rule as `free_throughout_clauses`, shaped for counting every free instrument (the
+    API's exact `total`): the spans containing the window are found at once through their range
+    index, not one probe per instrument."""
+    containing = select(IdleSpan.equipment_id).where(_contains(IdleSpan, window, dialect))
+    return [Equipment.id.in_(containing), *not_blocked(window, dialect)]
 
-    def blocked_by(table):
-        clause = exists().where(table.equipment_id == Equipment.id, overlaps(table))
+
+def covering_span_end(window: Interval):
+    """The end of the instrument's last idle span starting at or before the window's start."""
+    return (
+        select(IdleSpan.end_at)
+        .where(IdleSpan.equipment_id == Equipment.id, IdleSpan.start_at <= window.start)
+        .order_by(IdleSpan.start_at.desc())
+        .limit(1)
+        .correlate(Equipment)
+        .scalar_subquery()
+    )
+
+
+def not_blocked(window: Interval, dialect: str) -> list[ColumnElement[bool]]:
+    """Not busy in the window: no production run, maintenance or active booking overlaps it."""
+
+    def blocked(table):
+        if table is not Booking:
+            return select(table.equipment_id).where(_overlaps(table, window, dialect))
+        overlapping = (
+            # tstzrange(start_at, end_at): the expression of ix_bookings_active_span alone, not
+            # the exclusion constraint's, which can answer this only by reading all of itself
+            func.tstzrange(Booking.start_at, Booking.end_at).op("&&")(
+                _range(window.start, window.end)
+            )
+            if dialect == "postgresql"
+            else _overlaps(Booking, window, dialect)
+        )
         # the literal statuses match the partial range index's predicate, so it can be used
-        return (
-            clause.where(text(f"bookings.status IN ({ACTIVE_STATUS_SQL})"))
-            if table is Booking
-            else clause
+        return select(Booking.equipment_id).where(
+            overlapping, text(f"bookings.status IN ({ACTIVE_STATUS_SQL})")
         )
 
-    idle = exists().where(IdleSpan.equipment_id == Equipment.id, contains(IdleSpan))
-    return [idle, *(~blocked_by(table) for table in BLOCKING_TABLES)]
+    return [Equipment.id.not_in(blocked(table)) for table in BLOCKING_TABLES]
+
+
+def _contains(table, window: Interval, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return _range(table.start_at, table.end_at).op("@>")(_range(window.start, window.end))
+    return (table.start_at <= window.start) & (table.end_at >= window.end)
+
+
+def _overlaps(table, window: Interval, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return _range(table.start_at, table.end_at).op("&&")(_range(window.start, window.end))
+    return (table.start_at < window.end) & (table.end_at > window.start)
 
 
 def _range(start, end):

@@ -19,7 +19,7 @@ from equipment_share.i18n import translate
 from equipment_share.services.access import owns_equipment, visible_equipment
 from equipment_share.services.availability import equipment_idle_time
 from equipment_share.services.bookings import may_book
-from equipment_share.services.catalogue import FREE_SEARCH_MAX_DAYS, search_catalogue
+from equipment_share.services.catalogue import FREE_SEARCH_MAX_DAYS, catalogue_search
 from equipment_share.services.equipment import approved_platforms, upcoming_window
 from equipment_share.services.page_fingerprints import catalogue_fingerprint
 from equipment_share.services.suggestions import suggest_free_windows
@@ -51,10 +51,11 @@ def _catalogue_page():
     free_from = request.args.get("free_from", "").strip()[:30] or None
     free_to = request.args.get("free_to", "").strip()[:30] or None
     window, window_error = _free_window(free_from, free_to)
-    query = search_catalogue(
+    search = catalogue_search(
         _viewer(), text=text, category=category, platform_id=platform_id, free=window
     )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(search.items, per_page=PER_PAGE, error_out=False, count=False)
+    page.total = search.total()
     viewer = _viewer()
     suggestions = (
         suggest_free_windows(viewer, window, text=text, category=category, platform_id=platform_id)

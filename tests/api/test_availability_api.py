@@ -276,6 +276,66 @@ def test_the_free_search_combines_with_the_other_filters_and_pages(
     assert [item["id"] for item in body["items"]] == [gcs[2].id]
 
 
+def test_the_free_search_pages_and_counts_exactly_what_it_lists(
+    free_search, client, headers, sme_user, make_equipment
+):
+    """The page and the total are separate statements (one probe per instrument for a page, the
+    window's spans at once for the total): they must agree on every page, with busy and idle
+    instruments between the free ones and an instrument busy in several tables."""
+    listed = []
+    for number in range(12):
+        equipment = make_equipment(
+            active=number != 7,
+            weekly=[((0, 1, 2, 3, 4, 5, 6), time(8), time(11))] if number == 5 else None,
+        )
+        if number in (1, 9):
+            book(sme_user, equipment, 11, 13)
+        if number in (2, 9):
+            table = ProductionRun if number == 2 else MaintenanceBlock
+            db.session.add(
+                table(
+                    equipment_id=equipment.id,
+                    start_at=local(TUESDAY, 9),
+                    end_at=local(TUESDAY, 10, 30),
+                )
+            )
+            db.session.commit()
+        if number not in (1, 2, 5, 7, 9):
+            listed.append(equipment.id)
+
+    pages = [
+        client.get(
+            "/api/v1/equipment",
+            query_string=free_window() | {"per_page": 3, "page": page},
+            headers=headers,
+        ).get_json()
+        for page in (1, 2, 3, 4)
+    ]
+
+    assert [body["total"] for body in pages] == [7, 7, 7, 7]
+    assert [item["id"] for body in pages for item in body["items"]] == listed
+    assert [len(body["items"]) for body in pages] == [3, 3, 1, 0]
+
+
+def test_a_window_exactly_on_an_idle_span_is_free_and_one_past_it_is_not(
+    free_search, client, headers, make_equipment
+):
+    """The probe takes the last span starting at or before the window: starting with it and
+    ending with it are both inside; a window starting in one day's span and ending in the next
+    day's is not (the night between is not idle)."""
+    daily = make_equipment()
+
+    assert catalogue_ids(client, headers, **free_window(start_hour=8, end_hour=20)) == [daily.id]
+    assert catalogue_ids(client, headers, **free_window(start_hour=7, end_hour=9)) == []
+    assert catalogue_ids(client, headers, **free_window(start_hour=19, end_hour=21)) == []
+    overnight = {"free_from": at(TUESDAY, 19), "free_to": at(WEDNESDAY, 9)}
+    assert catalogue_ids(client, headers, **overnight) == []
+    body = client.get(
+        "/api/v1/equipment", query_string=free_window(start_hour=8, end_hour=20), headers=headers
+    ).get_json()
+    assert body["total"] == 1
+
+
 def test_a_platform_finds_only_its_bookable_instruments_free(
     client, make_user, api_headers, make_equipment
 ):
@@ -286,6 +346,8 @@ def test_a_platform_finds_only_its_bookable_instruments_free(
 
     assert own_inactive.id in catalogue_ids(client, headers)
     assert catalogue_ids(client, headers, **free_window()) == [own_active.id]
+    response = client.get("/api/v1/equipment", query_string=free_window(), headers=headers)
+    assert response.get_json()["total"] == 1
 
 
 @pytest.mark.parametrize(
