@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, bindparam, func, select, text, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, text, union_all
 from sqlalchemy.orm import selectinload
 
 from equipment_share.domain.availability import (
@@ -146,12 +146,28 @@ def free_throughout_clauses(window: Interval, dialect: str) -> list[ColumnElemen
     return [covering_span_end(window) >= window.end, *not_blocked(window, dialect)]
 
 
-def free_throughout_count_clauses(window: Interval, dialect: str) -> list[ColumnElement[bool]]:
-    """The same rule as `free_throughout_clauses`, shaped for counting every free instrument (the
-    API's exact `total`): the spans containing the window are found at once through their range
-    index, not one probe per instrument."""
-    containing = select(IdleSpan.equipment_id).where(_contains(IdleSpan, window, dialect))
-    return [Equipment.id.in_(containing), *not_blocked(window, dialect)]
+def free_throughout_to_count(query: Select, window: Interval, dialect: str) -> Select:
+    """The query's instruments that are free throughout the window, by the same rule as
+    `free_throughout_clauses`, shaped for counting every one of them (the API's exact `total`)
+    when other filters narrow the query: the spans containing the window found at once through
+    their range index and joined to the instruments, not one probe per instrument. A join, not a
+    semi-join: at most one of an instrument's disjoint spans contains the window."""
+    return query.join(IdleSpan, IdleSpan.equipment_id == Equipment.id).where(
+        _contains(IdleSpan, window, dialect), *not_blocked(window, dialect)
+    )
+
+
+def count_free_spans(window: Interval, dialect: str, closed: Select) -> Select:
+    """How many instruments are free throughout the window, of all but the `closed` ones (ids):
+    the unfiltered search's count, from the spans alone. Counting the spans that contain the
+    window counts the instruments (one span each at most), and the few instruments closed for
+    booking and those blocked in the window are left out by hashed `NOT IN` lists, so that the
+    100,000 instruments themselves are never read."""
+    return select(func.count()).where(
+        _contains(IdleSpan, window, dialect),
+        IdleSpan.equipment_id.not_in(closed),
+        *not_blocked(window, dialect, IdleSpan.equipment_id),
+    )
 
 
 def covering_span_end(window: Interval):
@@ -166,8 +182,11 @@ def covering_span_end(window: Interval):
     )
 
 
-def not_blocked(window: Interval, dialect: str) -> list[ColumnElement[bool]]:
-    """Not busy in the window: no production run, maintenance or active booking overlaps it."""
+def not_blocked(
+    window: Interval, dialect: str, equipment_id: ColumnElement[int] = Equipment.id
+) -> list[ColumnElement[bool]]:
+    """Not busy in the window: no production run, maintenance or active booking overlaps it
+    (of the instrument `equipment_id` names)."""
 
     def blocked(table):
         if table is not Booking:
@@ -186,7 +205,7 @@ def not_blocked(window: Interval, dialect: str) -> list[ColumnElement[bool]]:
             overlapping, text(f"bookings.status IN ({ACTIVE_STATUS_SQL})")
         )
 
-    return [Equipment.id.not_in(blocked(table)) for table in BLOCKING_TABLES]
+    return [equipment_id.not_in(blocked(table)) for table in BLOCKING_TABLES]
 
 
 def _contains(table, window: Interval, dialect: str) -> ColumnElement[bool]:

@@ -3,16 +3,17 @@ and "free between … and …"."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, union_all
 
 from equipment_share.domain.availability import Interval
 from equipment_share.extensions import db
 from equipment_share.models import Equipment, Organization, OrganizationStatus, User
 from equipment_share.services import idle_spans
 from equipment_share.services.availability import (
+    count_free_spans,
     free_throughout,
     free_throughout_clauses,
-    free_throughout_count_clauses,
+    free_throughout_to_count,
     load_candidates,
 )
 from equipment_share.services.equipment import catalogue_query
@@ -52,9 +53,12 @@ def catalogue_search(
     connection = db.session.connection()
     if idle_spans.covers(connection, free):
         dialect = connection.dialect.name
+        narrowed = bool(text or category or platform_id)
         return CatalogueSearch(
             bookable.where(*free_throughout_clauses(free, dialect)),
-            _count(bookable.where(*free_throughout_count_clauses(free, dialect))),
+            _count(free_throughout_to_count(bookable, free, dialect))
+            if narrowed
+            else count_free_spans(free, dialect, _closed_for_booking()),
         )
     # outside the spans' coverage: expand each candidate's idle windows (slower, same rule)
     free_ids = [equipment.id for equipment in free_throughout(load_candidates(bookable), free)]
@@ -65,6 +69,17 @@ def catalogue_search(
 def search_catalogue(viewer: User | None, **filters) -> Select:
     """The items of `catalogue_search` (same arguments): for callers that take a few of them."""
     return catalogue_search(viewer, **filters).items
+
+
+def _closed_for_booking() -> Select:
+    """The ids of the instruments not open for booking, whoever looks: inactive ones and those
+    of platforms not approved (a few, through ix_equipment_inactive and the platform index)."""
+    return union_all(
+        select(Equipment.id).where(~Equipment.active),
+        select(Equipment.id)
+        .join(Equipment.platform)
+        .where(Organization.status != OrganizationStatus.APPROVED),
+    )
 
 
 def _count(query: Select) -> Select:

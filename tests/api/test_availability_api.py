@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from equipment_share.extensions import db
-from equipment_share.models import MaintenanceBlock, ProductionRun
+from equipment_share.models import MaintenanceBlock, OrganizationStatus, ProductionRun
 from equipment_share.services import bookings, idle_spans
 from tests.clock import SHANGHAI, at, local, next_weekday
 
@@ -277,14 +277,17 @@ def test_the_free_search_combines_with_the_other_filters_and_pages(
 
 
 def test_the_free_search_pages_and_counts_exactly_what_it_lists(
-    free_search, client, headers, sme_user, make_equipment
+    free_search, client, headers, sme_user, make_org, make_equipment
 ):
-    """The page and the total are separate statements (one probe per instrument for a page, the
-    window's spans at once for the total): they must agree on every page, with busy and idle
-    instruments between the free ones and an instrument busy in several tables."""
+    """The page and the total are separate statements (one probe per instrument for a page; the
+    window's spans at once for the total, less the instruments closed for booking and the busy
+    ones): they must agree on every page, with instruments busy in each table, idle elsewhere,
+    inactive or of a platform not approved between the free ones."""
+    pending = make_org("platform", status=OrganizationStatus.PENDING)
     listed = []
-    for number in range(12):
+    for number in range(13):
         equipment = make_equipment(
+            pending if number == 11 else None,
             active=number != 7,
             weekly=[((0, 1, 2, 3, 4, 5, 6), time(8), time(11))] if number == 5 else None,
         )
@@ -300,7 +303,7 @@ def test_the_free_search_pages_and_counts_exactly_what_it_lists(
                 )
             )
             db.session.commit()
-        if number not in (1, 2, 5, 7, 9):
+        if number not in (1, 2, 5, 7, 9, 11):
             listed.append(equipment.id)
 
     pages = [
