@@ -20,7 +20,7 @@ from equipment_share.models import (
 )
 from equipment_share.services import bookings, idle_spans
 from equipment_share.services.availability import free_throughout, load_candidates
-from equipment_share.services.catalogue import search_catalogue
+from equipment_share.services.catalogue import catalogue_search, search_catalogue
 from equipment_share.services.equipment import catalogue_query
 from tests.clock import local, next_weekday
 
@@ -165,8 +165,11 @@ def test_the_spans_answer_what_expanding_the_idle_windows_answers(
         windows.append(Interval(start, start + timedelta(minutes=rng.choice((30, 60, 180, 900)))))
 
     answers = [(found(window), expanded(window)) for window in windows]
+    totals = [catalogue_search(None, free=window).total() for window in windows]
 
     assert all(spans == slow for spans, slow in answers)
+    # the count is its own statement (from the spans containing the window): the same number
+    assert totals == [len(spans) for spans, _ in answers]
     assert sum(bool(spans) for spans, _ in answers) > 20  # the windows do find instruments
 
 
