@@ -4,7 +4,7 @@ from flask import Response, g, request
 
 from equipment_share.domain.errors import N_, DomainError
 from equipment_share.models import User
-from equipment_share.services.tokens import user_for_token
+from equipment_share.services.tokens import TokenHolder, holder_of_token, load_user
 
 BEARER_CHALLENGE = 'Bearer realm="equipment_share"'
 
@@ -20,16 +20,17 @@ def bearer_token() -> str | None:
 
 
 def authenticate() -> None:
-    """before_request of every API blueprint: the token's user in g.api_user, or 401."""
+    """before_request of every API blueprint: the token's holder in g.token_holder, or 401."""
     if request.method == "OPTIONS":
         return
     token = bearer_token()
-    user = user_for_token(token) if token else None
-    if user is None:
+    holder = holder_of_token(token) if token else None
+    if holder is None:
         raise NotAuthenticated(
             N_("A valid API token is required: send the header Authorization: Bearer <token>.")
         )
-    g.api_user = user
+    g.token_holder = holder
+    g.api_user = None  # loaded by current_actor when a view asks
 
 
 def challenge_unauthenticated(response: Response) -> Response:
@@ -40,5 +41,15 @@ def challenge_unauthenticated(response: Response) -> Response:
 
 
 def current_actor() -> User:
-    """The user the request acts for; services take it explicitly."""
-    return g.api_user
+    """The user the request acts for; services take it explicitly. Loaded when first asked
+    for: an answer that needs no user (a public instrument's cached week) loads none."""
+    user = g.get("api_user")
+    if user is None:
+        user = g.api_user = load_user(g.token_holder.id)
+    return user
+
+
+def token_holder() -> TokenHolder:
+    """Who the request acts for, as the token check read them (no ORM objects): enough for
+    answers that only show the user."""
+    return g.token_holder

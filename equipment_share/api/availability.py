@@ -40,18 +40,17 @@ def requested_window(args: dict) -> Interval:
 def availability(args, equipment_id):
     """Free and busy intervals of an instrument between `from` and `to` (default: the next
     7 days; 31 days at most)"""
-    actor = current_actor()
     window = requested_window(args)
     if args.get("from_") and args.get("to"):
         # the same answer for everyone who may see a public instrument: kept (page_cache.py)
         fingerprint = instrument_fingerprint(equipment_id, window)
         if fingerprint is not None and fingerprint.public:
             return page_cache.cached(
-                (fingerprint.values,), lambda: _availability_json(actor, equipment_id, window)
+                (fingerprint.values,), lambda: _availability_json(equipment_id, window)
             )
-    return equipment_availability(visible_equipment(actor, equipment_id), window)
+    return equipment_availability(visible_equipment(current_actor(), equipment_id), window)
 
 
-def _availability_json(actor, equipment_id: int, window: Interval):
-    equipment = visible_equipment(actor, equipment_id)
+def _availability_json(equipment_id: int, window: Interval):
+    equipment = visible_equipment(current_actor(), equipment_id)
     return jsonify(AvailabilitySchema().dump(equipment_availability(equipment, window)))

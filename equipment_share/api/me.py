@@ -1,6 +1,6 @@
 """GET /api/v1/me: who the token acts for."""
 
-from equipment_share.api.auth import current_actor
+from equipment_share.api.auth import token_holder
 from equipment_share.api.blueprint import ApiBlueprint
 from equipment_share.api.schemas import MeSchema
 
@@ -11,4 +11,4 @@ blp = ApiBlueprint("me", __name__, description="The user the token belongs to.")
 @blp.response(200, MeSchema)
 def me():
     """The user, role and organization of the token"""
-    return current_actor()
+    return token_holder()

@@ -3,16 +3,24 @@
 import hashlib
 import secrets
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from equipment_share.database import SQLITE_BUSY_TIMEOUT_MS, request_may_write
 from equipment_share.extensions import db
-from equipment_share.models import ApiToken, User, utcnow
+from equipment_share.models import (
+    ApiToken,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    Role,
+    User,
+    utcnow,
+)
 
 TOKEN_PREFIX = "es_"  # nosec B105  # marks tokens, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -30,25 +38,80 @@ def issue_token(user: User, label: str = "") -> str:
     return token
 
 
-# Built once: the statement every API request runs.
-TOKEN_WITH_USER = (
-    select(ApiToken)
-    .where(ApiToken.token_hash == bindparam("digest"))
-    .options(joinedload(ApiToken.user).joinedload(User.organization))
+@dataclass(frozen=True)
+class OrganizationSummary:
+    id: int
+    name: str
+    kind: OrganizationKind
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """The token's user as this request's token check read it: what every API request needs
+    (the id) and what GET /api/v1/me shows, without loading ORM objects."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    organization: OrganizationSummary | None
+
+
+# Built once, on the tables (no ORM entities to load): the statement every API request runs.
+_tokens, _users, _organizations = ApiToken.__table__, User.__table__, Organization.__table__
+TOKEN_CHECK = (
+    select(
+        _tokens.c.id,
+        _tokens.c.last_used_at,
+        _users.c.active,
+        _organizations.c.status,
+        _users.c.id,
+        _users.c.email,
+        _users.c.name,
+        _users.c.role,
+        _organizations.c.id,
+        _organizations.c.name,
+        _organizations.c.kind,
+    )
+    .join(_users, _users.c.id == _tokens.c.user_id)
+    .outerjoin(_organizations, _organizations.c.id == _users.c.organization_id)
+    .where(_tokens.c.token_hash == bindparam("digest"))
 )
 
 
-def user_for_token(token: str) -> User | None:
-    """The token's user, with the user and its organisation in the same statement (every API
-    request asks: three round trips were a third of GET /api/v1/me)."""
-    api_token = db.session.scalar(TOKEN_WITH_USER, {"digest": _digest(token)})
-    if api_token is None or not api_token.user.is_active:
+def holder_of_token(token: str) -> TokenHolder | None:
+    """The token's user, when the token exists and its user may act (the rule of
+    User.is_active: an active user of no organisation or of an approved one); None otherwise.
+
+    Asked of the database on every request, in the request's transaction, so a token revoked
+    or deleted, or a user deactivated, is refused at its very next use in every process. One
+    row of plain columns: loading the token, user and organisation as ORM objects was a third
+    of GET /api/v1/me, and most API requests need no more than the user's id (the API's
+    current_actor loads the user when a view asks for it)."""
+    session = db.session
+    session.flush()  # as a query through the session would: a change made here is seen
+    row = session.connection().execute(TOKEN_CHECK, {"digest": _digest(token)}).first()
+    if row is None:
         return None
-    note_use(api_token)
-    return api_token.user
+    token_id, last_used_at, active, organization_status, *user, org_id, org_name, org_kind = row
+    if not active or organization_status not in (None, OrganizationStatus.APPROVED):
+        return None
+    note_use(token_id, last_used_at)
+    organization = None if org_id is None else OrganizationSummary(org_id, org_name, org_kind)
+    return TokenHolder(*user, organization=organization)
 
 
-def note_use(api_token: ApiToken) -> None:
+def user_for_token(token: str) -> User | None:
+    """The token's user (see holder_of_token), with its organisation."""
+    holder = holder_of_token(token)
+    return None if holder is None else load_user(holder.id)
+
+
+def load_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id, options=[joinedload(User.organization)])
+
+
+def note_use(token_id: int, last_used: datetime | None) -> None:
     """Record when the token was last used, at most once a minute, in a transaction of its own.
 
     Written inside the request's transaction, the bookkeeping made reads fail: SQLite cannot
@@ -58,28 +121,27 @@ def note_use(api_token: ApiToken) -> None:
     database is busy: the time is a hint for the token's owner, never worth failing a request.
     """
     now = utcnow()
-    last_used = api_token.last_used_at
     if last_used is not None and now - last_used <= LAST_USED_RESOLUTION:
-        return
-    if db.session.get_bind().dialect.name == "sqlite" and request_may_write():
-        # the request's own transaction began IMMEDIATE: it holds the write lock already
-        api_token.last_used_at = now
         return
     statement = (
         update(ApiToken)
-        .where(ApiToken.id == api_token.id)
+        .where(ApiToken.id == token_id)
         .where(
             or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USED_RESOLUTION)
         )
         .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
     )
+    if db.session.get_bind().dialect.name == "sqlite" and request_may_write():
+        # the request's own transaction began IMMEDIATE: it holds the write lock already
+        db.session.execute(statement)
+        return
     try:
         with db.engine.connect() as connection, briefly_waiting(connection):
             connection.execute(statement)
             connection.commit()
     except OperationalError:
         return  # busy: another worker writes; the next use records it
-    set_committed_value(api_token, "last_used_at", now)
 
 
 @contextmanager
