@@ -6,14 +6,18 @@ memory:// counts per worker process; redis://127.0.0.1:6379 shares the counts be
 and is what production uses.
 """
 
+import logging
 import time
+from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, flash, request, session
+from flask import Flask, Response, current_app, flash, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import logout_user
+from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from equipment_share.extensions import limiter
@@ -93,14 +97,6 @@ def sign_in_limit_per_account() -> str:
     return current_app.config["SIGN_IN_RATE_LIMIT_PER_ACCOUNT"]
 
 
-def api_limit_per_token() -> str:
-    return current_app.config["API_RATE_LIMIT_PER_TOKEN"]
-
-
-def api_failed_token_limit() -> str:
-    return current_app.config["API_FAILED_TOKEN_LIMIT_PER_ADDRESS"]
-
-
 def limit_sign_in(view):
     """Both limits count every POST, right or wrong: a guesser cannot tell them apart by it."""
     view = limiter.limit(sign_in_limit_per_address, methods=["POST"], scope="sign-in-address")(view)
@@ -112,13 +108,161 @@ def limit_sign_in(view):
     )(view)
 
 
+# The API's two limits, counted by ApiLimits below. Their storage keys are Flask-Limiter's own
+# (LIMITER/<key>/<endpoint>:<scope>/...): each endpoint counts apart, as before.
+API_TOKEN_SCOPE = "api-token"
+API_FAILED_TOKEN_SCOPE = "api-failed-token"
+LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER, RETRY_AFTER_HEADER = (
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Retry-After",
+)
+STORAGE_RECHECK_SECONDS = 30
+_limited_blueprints: set[str] = set()
+limits_logger = logging.getLogger("equipment_share.rate_limits")
+
+
 def limit_api(blueprint) -> None:
-    limiter.limit(api_limit_per_token, key_func=bearer_token_key, scope="api-token")(blueprint)
-    limiter.limit(
-        api_failed_token_limit,
-        scope="api-failed-token",
-        deduct_when=lambda response: response.status_code == 401,
-    )(blueprint)
+    """Every request to the blueprint counts against its token's limit, and a request whose
+    token is refused (401) against its address's failed-token limit."""
+    _limited_blueprints.add(blueprint.name)
+
+
+@dataclass
+class CountedLimit:
+    item: RateLimitItem
+    identifiers: tuple[str, ...]
+
+
+class ApiLimits:
+    """The API's limits, counted with `limits` on Flask-Limiter's own storage (and its
+    in-memory fallback), the way Flask-Limiter's blueprint decorators counted them: the
+    per-token limit is hit before anything else runs, the failed-token limit only tested then
+    and hit after a 401; either one breached answers 429; the X-RateLimit-* and Retry-After
+    headers describe the per-token limit, or the one breached.
+
+    Flask-Limiter's decorator machinery (resolving every limit's provider, exemption scopes and
+    request context on every request) cost about as much as the token check. Sign-in keeps
+    its decorators; API requests are exempt from them (a request filter) and counted here.
+    """
+
+    def __init__(self) -> None:
+        self.parsed: dict[str, RateLimitItem] = {}
+        self.recheck_at = 0.0
+
+    def item(self, setting: str) -> RateLimitItem:
+        value = current_app.config[setting]
+        item = self.parsed.get(value)
+        if item is None:
+            item = self.parsed[value] = parse(value)
+        return item
+
+    def applies(self) -> bool:
+        return limiter.enabled and request.blueprint in _limited_blueprints
+
+    def check(self) -> None:
+        """before_request, before authentication."""
+        g.api_limits = None
+        if not (self.applies() and request.endpoint):
+            return
+        try:
+            self._count()
+        except TooManyRequests:
+            raise
+        except Exception:
+            if self._fall_back_to_memory():
+                self._count()
+            elif current_app.config.get("RATELIMIT_SWALLOW_ERRORS"):
+                limits_logger.exception("Failed to rate limit. Swallowing error")
+            else:
+                raise
+
+    def _count(self) -> None:
+        endpoint = request.endpoint
+        prefix = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "",)
+        prefix = prefix if prefix[0] else ()
+        per_token = CountedLimit(
+            self.item("API_RATE_LIMIT_PER_TOKEN"),
+            (*prefix, bearer_token_key(), f"{endpoint}:{API_TOKEN_SCOPE}"),
+        )
+        failed = CountedLimit(
+            self.item("API_FAILED_TOKEN_LIMIT_PER_ADDRESS"),
+            (*prefix, get_remote_address(), f"{endpoint}:{API_FAILED_TOKEN_SCOPE}"),
+        )
+        g.api_limits = limits = sorted((per_token, failed), key=lambda counted: counted.item)
+        g.api_failed_token_limit = failed
+        strategy = limiter.limiter
+        for counted in limits:
+            allowed = (
+                strategy.test(counted.item, *counted.identifiers)
+                if counted is failed
+                else strategy.hit(counted.item, *counted.identifiers)
+            )
+            if not allowed:
+                limits_logger.info(
+                    "ratelimit %s (%s) exceeded at endpoint: %s",
+                    counted.item,
+                    counted.identifiers[-2],
+                    counted.identifiers[-1],
+                )
+                g.api_limit_for_headers = counted
+                g.api_failed_token_limit = None  # a 429 is no failed token
+                raise TooManyRequests()
+        g.api_limit_for_headers = limits[0]
+
+    def _fall_back_to_memory(self) -> bool:
+        """The storage failed: count in memory from now on, when the app says so."""
+        if not current_app.config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"):
+            return False
+        if limiter._storage_dead:
+            return False  # the fallback itself failed
+        limits_logger.warning("Rate limit storage unreachable - falling back to in-memory storage")
+        limiter._storage_dead = True
+        self.recheck_at = time.monotonic() + STORAGE_RECHECK_SECONDS
+        return True
+
+    def finish(self, response: Response) -> Response:
+        """after_request: count a refused token, and tell the client where it stands."""
+        if not self.applies() or not g.get("api_limits"):
+            return response
+        try:
+            failed = g.get("api_failed_token_limit")
+            if failed is not None and response.status_code == 401:
+                limiter.limiter.hit(failed.item, *failed.identifiers)
+            if current_app.config.get("RATELIMIT_HEADERS_ENABLED"):
+                self._add_headers(response, g.api_limit_for_headers)
+        except Exception:
+            if not current_app.config.get("RATELIMIT_SWALLOW_ERRORS"):
+                raise
+            limits_logger.exception("Failed to count or describe the API's rate limits")
+        self._recheck_storage()
+        return response
+
+    @staticmethod
+    def _add_headers(response: Response, counted: CountedLimit) -> None:
+        reset, remaining = limiter.limiter.get_window_stats(counted.item, *counted.identifiers)
+        reset_at = int(reset + 1)
+        response.headers.add(LIMIT_HEADER, str(counted.item.amount))
+        response.headers.add(REMAINING_HEADER, str(remaining))
+        response.headers.add(RESET_HEADER, str(reset_at))
+        response.headers.set(RETRY_AFTER_HEADER, str(int(reset_at - time.time())))
+
+    def _recheck_storage(self) -> None:
+        """Back to the configured storage once it answers again (Flask-Limiter does the same on
+        the requests it counts, which API requests no longer are)."""
+        if not limiter._storage_dead or time.monotonic() < self.recheck_at:
+            return
+        self.recheck_at = time.monotonic() + STORAGE_RECHECK_SECONDS
+        storage = limiter._storage
+        if storage is not None and storage.check():
+            limits_logger.info("Rate limit storage recovered")
+            limiter._storage_dead = False
+
+
+api_limits = ApiLimits()
+# once, at import: the filter list belongs to the one Limiter every app shares
+limiter.request_filter(api_limits.applies)
 
 
 def start_session() -> None:
@@ -185,6 +329,10 @@ def init_app(app: Flask) -> None:
         # behind nginx: the client's address and scheme come from X-Forwarded-For/-Proto
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     limiter.init_app(app)
+    # the API's limits are counted by api_limits, before authentication (a blueprint's own
+    # before_request would come after it)
+    app.before_request(api_limits.check)
+    app.after_request(api_limits.finish)
     app.session_interface = PageSessionInterface()
     app.before_request(expire_idle_session)
     app.after_request(header_adder(security_headers(app.config["SERVED_OVER_HTTPS"])))

@@ -53,6 +53,7 @@ def limited_app(request, app, database_url, tmp_path):
             "SIGN_IN_RATE_LIMIT_PER_ACCOUNT": "3 per minute",
             "SIGN_IN_RATE_LIMIT_PER_ADDRESS": "5 per minute",
             "API_FAILED_TOKEN_LIMIT_PER_ADDRESS": "4 per minute",
+            "API_RATE_LIMIT_PER_TOKEN": "10 per minute",
         }
     )
     limiter.reset()
@@ -111,6 +112,37 @@ def test_good_api_tokens_are_not_counted_as_failures(limited_client, api_headers
     answers = {limited_client.get("/api/v1/me", headers=headers).status_code for _ in range(8)}
 
     assert answers == {200}
+
+
+def test_a_token_over_its_limit_is_stopped_at_that_endpoint(limited_client, api_headers, make_user):
+    headers, other = api_headers(make_user("sme")), api_headers(make_user("sme"))
+
+    answers = [limited_client.get("/api/v1/me", headers=headers) for _ in range(11)]
+
+    assert [answer.status_code for answer in answers] == [200] * 10 + [429]
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == [
+        str(left) for left in (9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0)
+    ]
+    assert {answer.headers["X-RateLimit-Limit"] for answer in answers} == {"10"}
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 60
+    assert int(answers[-1].headers["X-RateLimit-Reset"]) > time.time()
+    assert answers[-1].get_json()["error"]["code"] == "too_many_requests"
+    # each endpoint counts apart, and so does each token
+    assert limited_client.get("/api/v1/notifications", headers=headers).status_code == 200
+    assert limited_client.get("/api/v1/me", headers=other).status_code == 200
+
+
+def test_rate_limit_headers_of_a_refused_token_describe_the_token_limit(limited_client):
+    bad = {"Authorization": "Bearer es_not-a-token"}
+
+    answers = [limited_client.get("/api/v1/me", headers=bad) for _ in range(5)]
+
+    assert [answer.status_code for answer in answers] == [401] * 4 + [429]
+    # while the address may still try, the headers describe the token's own limit; once
+    # stopped, the failed-token limit that stopped it
+    assert [answer.headers["X-RateLimit-Limit"] for answer in answers] == ["10"] * 4 + ["4"]
+    assert answers[-1].headers["X-RateLimit-Remaining"] == "0"
+    assert "WWW-Authenticate" not in answers[-1].headers
 
 
 def test_the_user_is_told_about_a_lockout_and_an_admin_lifts_it(app, client, make_user):
@@ -184,3 +216,27 @@ def test_an_active_session_stays(app, client, make_user, login):
     assert client.get("/manage/equipment").status_code == 200
     with client.session_transaction() as session:
         assert int(time.time()) - session["seen"] < 60  # the visit counts as activity
+
+
+def test_an_unreachable_store_falls_back_to_counting_in_memory(
+    app, database_url, tmp_path, api_headers, make_user
+):
+    unreachable = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "limit-test-secret",
+            "DATABASE_URL": database_url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens there
+            "RATELIMIT_SWALLOW_ERRORS": False,
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "API_RATE_LIMIT_PER_TOKEN": "3 per minute",
+        }
+    )
+    headers = api_headers(make_user("sme"))
+    client = unreachable.test_client()
+
+    answers = [client.get("/api/v1/me", headers=headers).status_code for _ in range(4)]
+
+    assert answers == [200, 200, 200, 429]
