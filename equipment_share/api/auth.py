@@ -2,9 +2,16 @@
 
 from flask import Response, g, request
 
+from equipment_share.database import request_may_write
 from equipment_share.domain.errors import N_, DomainError
 from equipment_share.models import User
-from equipment_share.services.tokens import TokenHolder, holder_of_token, load_user
+from equipment_share.services.tokens import (
+    TokenHolder,
+    holder_of,
+    holder_of_token,
+    load_user,
+    user_for_token,
+)
 
 BEARER_CHALLENGE = 'Bearer realm="equipment_share"'
 
@@ -24,13 +31,19 @@ def authenticate() -> None:
     if request.method == "OPTIONS":
         return
     token = bearer_token()
-    holder = holder_of_token(token) if token else None
+    user = holder = None
+    if token and request_may_write():
+        # a change acts as the user: the user with the token check, in one statement
+        user = user_for_token(token)
+        holder = None if user is None else holder_of(user)
+    elif token:
+        holder = holder_of_token(token)  # the user is loaded when a view asks (current_actor)
     if holder is None:
         raise NotAuthenticated(
             N_("A valid API token is required: send the header Authorization: Bearer <token>.")
         )
     g.token_holder = holder
-    g.api_user = None  # loaded by current_actor when a view asks
+    g.api_user = user
 
 
 def challenge_unauthenticated(response: Response) -> Response:
