@@ -239,4 +239,6 @@ def test_an_unreachable_store_falls_back_to_counting_in_memory(
 
     answers = [client.get("/api/v1/me", headers=headers).status_code for _ in range(4)]
 
+    with unreachable.app_context():
+        db.engine.dispose()
     assert answers == [200, 200, 200, 429]
