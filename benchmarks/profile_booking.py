@@ -49,13 +49,17 @@ def main() -> int:
     parser.add_argument("--seeded-bookings", type=int, default=20_000)
     parser.add_argument("--bookings", type=int, default=1000, help="bookings timed, then profiled")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--stats-file", help="also write the cProfile stats here (pstats, snakeviz)")
     args = parser.parse_args()
 
     directory = Path(tempfile.mkdtemp(prefix="equipment_share_profile_"))
     scratch = scratch_database(args.database_url, directory)
     try:
         os.environ["EQUIPMENT_SHARE_INSTANCE"] = str(directory / "instance")
-        app = create_app({"DATABASE_URL": scratch.url, "SECRET_KEY": secrets.token_hex(16)})
+        # as bench_booking.py's workers: mail and notices are left to `flask send-mail`, so no
+        # sender thread runs in this process (its CPU would be counted as the bookings')
+        config = {"DATABASE_URL": scratch.url, "SECRET_KEY": secrets.token_hex(16)}
+        app = create_app(config | {"SEND_AFTER_COMMIT": False})
         # the request log is written as a worker writes it, but not to the screen
         for handler in logging.getLogger("equipment_share").handlers:
             handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 (open for the whole run)
@@ -79,6 +83,8 @@ def main() -> int:
         profiler.enable()
         book(client, headers, slots, args.bookings)
         profiler.disable()
+        if args.stats_file:
+            profiler.dump_stats(args.stats_file)
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("tottime").print_stats(args.top)
