@@ -49,7 +49,9 @@ def main() -> int:
     parser.add_argument("--seeded-bookings", type=int, default=20_000)
     parser.add_argument("--bookings", type=int, default=1000, help="bookings timed, then profiled")
     parser.add_argument("--top", type=int, default=40)
-    parser.add_argument("--stats-file", help="also write the cProfile stats here (pstats, snakeviz)")
+    parser.add_argument(
+        "--stats-file", help="also write the cProfile stats here (pstats, snakeviz)"
+    )
     args = parser.parse_args()
 
     directory = Path(tempfile.mkdtemp(prefix="equipment_share_profile_"))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import make_transient_to_detached
 
+from equipment_share.database import WROTE_IN_TRANSACTION
 from equipment_share.domain.audit_chain import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -23,7 +24,6 @@ from equipment_share.domain.audit_chain import (
     find_break,
     json_value,
 )
-from equipment_share.database import WROTE_IN_TRANSACTION
 from equipment_share.extensions import db
 from equipment_share.models import AuditEntry, User, utcnow
 

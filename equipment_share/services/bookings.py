@@ -8,9 +8,9 @@ changes nothing) when a rule says no.
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, literal, select, union_all
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from equipment_share.domain.availability import Interval, is_bookable
@@ -42,6 +42,7 @@ from equipment_share.models import (
     Booking,
     Equipment,
     MaintenanceBlock,
+    Organization,
     ProductionRun,
     RateCardVersion,
     Role,
@@ -105,34 +106,21 @@ def conflict_error(equipment_id: int, interval: Interval) -> BookingConflict:
 BLOCKERS = (("production", ProductionRun), ("maintenance", MaintenanceBlock), ("booking", Booking))
 
 
-def _blockers_statement():
-    """Which kinds of busy time overlap [:start, :end) of instrument :equipment_id: one statement
-    over the three tables, built once (a booking binds its values; SQLAlchemy caches the SQL)."""
-    queries = []
-    for kind, table in BLOCKERS:
-        query = select(literal(kind).label("kind")).where(
-            table.equipment_id == bindparam("equipment_id"),
-            table.start_at < bindparam("end"),
-            table.end_at > bindparam("start"),
-        )
-        if table is Booking:
-            query = query.where(Booking.status.in_(ACTIVE_STATUSES))
-        queries.append(query)
-    return union_all(*queries)
+def _overlaps_requested_slot(kind: str, table):
+    """Whether anything of this kind overlaps [:start, :end) of instrument :equipment_id."""
+    query = select(table.id).where(
+        table.equipment_id == bindparam("equipment_id"),
+        table.start_at < bindparam("end"),
+        table.end_at > bindparam("start"),
+    )
+    if table is Booking:
+        query = query.where(Booking.status.in_(ACTIVE_STATUSES))
+    return exists(query).label(kind)
 
 
-BLOCKERS_OVERLAPPING = _blockers_statement()
-
-
-def _blockers(equipment_id: int, interval: Interval) -> set[str]:
-    values = {"equipment_id": equipment_id, "start": interval.start, "end": interval.end}
-    return set(db.session.scalars(BLOCKERS_OVERLAPPING, values))
-
-
-def _check_bookable(equipment: Equipment, interval: Interval) -> None:
+def _check_bookable(equipment: Equipment, interval: Interval, blockers: set[str]) -> None:
     if not is_bookable(interval, equipment_idle_time(equipment, interval)):
         raise OutsideIdleWindow(N_("The instrument is not offered at that time."))
-    blockers = _blockers(equipment.id, interval)
     if blockers & {"production", "maintenance"}:
         raise OutsideIdleWindow(
             N_("The instrument is busy with production or maintenance at that time.")
@@ -141,10 +129,33 @@ def _check_bookable(equipment: Equipment, interval: Interval) -> None:
         raise conflict_error(equipment.id, interval)
 
 
-# The instrument :equipment_id with its platform, its idle windows and the rate card in force
-# at :at, in one statement, built once.
+# What booking reads of the instrument (its row has many more columns: description, photo,
+# calendar settings ...), and of its platform whether it is approved.
+BOOKING_READS = (
+    Equipment.platform_id,
+    Equipment.name,
+    Equipment.name_en,
+    Equipment.timezone,
+    Equipment.active,
+    Equipment.requires_approval,
+    Equipment.slot_minutes,
+    Equipment.min_booking_minutes,
+    Equipment.max_booking_minutes,
+    Equipment.lead_time_hours,
+    Equipment.horizon_days,
+    Equipment.cancellation_deadline_hours,
+    *(getattr(Equipment, name) for name in rate_cards.LISTED_FIELDS),
+)
+
+# The instrument :equipment_id with its platform, its idle windows, the rate card in force at
+# :at, and which kinds of busy time overlap [:start, :end), in one statement, built once (a
+# booking binds its values; SQLAlchemy caches the SQL).
 INSTRUMENT_TO_BOOK = (
-    select(Equipment, RateCardVersion)
+    select(
+        Equipment,
+        RateCardVersion,
+        *(_overlaps_requested_slot(kind, table) for kind, table in BLOCKERS),
+    )
     .outerjoin(
         RateCardVersion,
         # the equality first, so the subquery runs for this instrument's versions only
@@ -155,7 +166,8 @@ INSTRUMENT_TO_BOOK = (
     )
     .where(Equipment.id == bindparam("equipment_id"))
     .options(
-        joinedload(Equipment.platform, innerjoin=True),
+        load_only(*BOOKING_READS),
+        joinedload(Equipment.platform, innerjoin=True).load_only(Organization.status),
         joinedload(Equipment.idle_windows),
     )
     .execution_options(populate_existing=True)
@@ -163,18 +175,21 @@ INSTRUMENT_TO_BOOK = (
 
 
 def _lock_and_load(
-    actor: User, equipment_id: int, at: datetime
-) -> tuple[Equipment, RateCardVersion | None]:
-    """Lock the instrument's row, then read it with its platform, its idle windows and the rate
-    card in force at `at`. The read comes after the lock (its own statement), so it sees what a
-    transaction that held the lock committed (a withdrawn idle window)."""
+    actor: User, equipment_id: int, at: datetime, interval: Interval
+) -> tuple[Equipment, RateCardVersion | None, set[str]]:
+    """Lock the instrument's row, then read it with its platform, its idle windows, the rate
+    card in force at `at` and what else overlaps the interval. The read comes after the lock
+    (its own statement), so it sees what a transaction that held the lock committed (a
+    withdrawn idle window, a booking): in one statement with the lock, PostgreSQL would read
+    the joined tables as they were before it waited."""
     lock_equipment_for_booking(equipment_id)
-    values = {"equipment_id": equipment_id, "at": at}
+    values = {"equipment_id": equipment_id, "at": at, "start": interval.start, "end": interval.end}
     rows = db.session.execute(INSTRUMENT_TO_BOOK, values).unique().all()
     if not rows or not can_see_equipment(actor, rows[0][0]):
         raise NotFound()
-    equipment, version = rows[0]
-    return equipment, version
+    equipment, version, *overlapping = rows[0]
+    blockers = {kind for (kind, _), overlaps in zip(BLOCKERS, overlapping, strict=True) if overlaps}
+    return equipment, version, blockers
 
 
 def may_book(actor: User | None, equipment: Equipment) -> bool:
@@ -201,13 +216,13 @@ def create_booking(
     category = parse_purpose_category(purpose_category)
     actor_id, organization_id = actor.id, actor.organization_id
     now = now or utcnow()
-    equipment, version = _lock_and_load(actor, equipment_id, now)
+    equipment, version, blockers = _lock_and_load(actor, equipment_id, now, interval)
     if not equipment.active:
         raise RuleViolation(
             N_("The instrument is not open for booking."), details={"rule": "inactive"}
         )
     check_booking_rules(interval, booking_rules(equipment), now)
-    _check_bookable(equipment, interval)
+    _check_bookable(equipment, interval, blockers)
     version, card = rate_cards.rate_card_of(equipment, version)
     booking = Booking(
         equipment=equipment,

@@ -8,7 +8,7 @@ stale, and waiting does not help), so the request's read-only transaction is end
 transaction that already writes holds the lock and is kept.
 """
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from equipment_share.database import hold_sqlite_write_lock
 from equipment_share.extensions import db
@@ -32,6 +32,14 @@ def lock_booking(booking: Booking) -> None:
     lock_row(booking)
 
 
+# built once: a booking binds the id (SQLAlchemy caches the SQL)
+LOCK_EQUIPMENT = (
+    select(Equipment.__table__.c.id)
+    .where(Equipment.__table__.c.id == bindparam("equipment_id"))
+    .with_for_update()
+)
+
+
 def lock_equipment_for_booking(equipment_id: int) -> None:
     """Serialise booking writes for one instrument before its availability is checked.
 
@@ -40,6 +48,4 @@ def lock_equipment_for_booking(equipment_id: int) -> None:
     """
     hold_sqlite_write_lock()
     if db.session.get_bind().dialect.name != "sqlite":
-        db.session.execute(
-            select(Equipment.id).where(Equipment.id == equipment_id).with_for_update()
-        )
+        db.session.execute(LOCK_EQUIPMENT, {"equipment_id": equipment_id})
