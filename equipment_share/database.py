@@ -66,6 +66,12 @@ def request_may_write() -> bool:
 
 @event.listens_for(Session, "after_flush")
 def _note_write(session, flush_context) -> None:
+    note_write(session)
+
+
+def note_write(session) -> None:
+    """This transaction has written: after a flush, and after an INSERT run on the session's
+    connection outside the unit of work (the booking, the audit entry)."""
     session.info[WROTE_IN_TRANSACTION] = True
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import make_transient_to_detached
 
-from equipment_share.database import WROTE_IN_TRANSACTION
+from equipment_share.database import note_write
 from equipment_share.domain.audit_chain import (
     GENESIS_HASH,
     HASHED_FIELDS,
@@ -69,8 +69,7 @@ def record(
     }
     values["entry_hash"] = entry_hash(values, previous_hash)
     values["id"] = session.connection().execute(APPEND_ENTRY, values).scalar_one()
-    # a write, as a flush would have noted it (hold_sqlite_write_lock keeps the transaction)
-    session.info[WROTE_IN_TRANSACTION] = True
+    note_write(session)  # as a flush would (hold_sqlite_write_lock keeps the transaction)
     entry = AuditEntry(**values)
     make_transient_to_detached(entry)  # the row as written, not pending in the session
     return entry

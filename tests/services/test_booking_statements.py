@@ -6,10 +6,11 @@ statements)."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, inspect, select
 
+from equipment_share.api.schemas import BookingSchema
 from equipment_share.extensions import db
-from equipment_share.models import User
+from equipment_share.models import Booking, User
 from equipment_share.services import bookings, rate_cards
 from tests.clock import local, next_weekday
 
@@ -85,3 +86,30 @@ def test_the_rate_card_read_with_the_instrument_is_the_one_in_force(
 
     assert before.rate_card_id != later.id and before.hourly_rate == 100
     assert after.rate_card_id == later.id and after.hourly_rate == 500
+
+
+def test_the_booking_written_outside_the_flush_is_whole_and_clean(
+    statements, make_equipment, make_user
+):
+    """The booking is one INSERT, not a flush: the object returned holds every column as written,
+    is in the session with nothing pending, and its API answer reads no more rows."""
+    equipment = make_equipment(requires_approval=True)
+    sme_user = make_user("sme")
+    db.session.commit()
+    statements.clear()
+
+    booking = bookings.create_booking(
+        sme_user, equipment.id, local(TUESDAY, 10), local(TUESDAY, 11), purpose=" tests "
+    )
+    written = len(statements)
+    answer = BookingSchema().dump(booking)
+
+    state = inspect(booking)
+    assert state.persistent and not state.expired_attributes and not state.modified
+    assert not db.session.new and not db.session.dirty
+    assert len(statements) == written
+    db.session.commit()
+    stored = db.session.execute(select(Booking.__table__).where(Booking.id == booking.id)).one()
+    assert answer == BookingSchema().dump(db.session.get(Booking, booking.id))
+    assert stored.status == "pending" and stored.purpose == "tests" and stored.sequence == 0
+    assert booking.equipment is db.session.get(type(equipment), equipment.id)
