@@ -41,6 +41,80 @@ def reset_postgres_schema() -> None:
         connection.execute(text("CREATE SCHEMA public"))
 
 
+# Everything of the public schema that a test could change and create_all makes: relations,
+# columns, defaults, constraints, indexes, triggers with their enabled state, functions (the
+# audit guard's, btree_gist's) and enum types. Any difference means the schema is made again.
+SCHEMA_SIGNATURE = text(
+    """
+    SELECT md5(string_agg(item, E'\\n' ORDER BY item)) FROM (
+        SELECT 'relation ' || c.relname || ' ' || c.relkind::text
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public'
+        UNION ALL
+        SELECT 'column ' || c.relname || '.' || a.attname || ' '
+            || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text || ' '
+            || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped
+        UNION ALL
+        SELECT 'constraint ' || co.conname || ' ' || pg_get_constraintdef(co.oid)
+        FROM pg_constraint co JOIN pg_namespace n ON n.oid = co.connamespace
+        WHERE n.nspname = 'public'
+        UNION ALL
+        SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public'
+        UNION ALL
+        SELECT 'trigger ' || t.tgenabled::text || ' ' || pg_get_triggerdef(t.oid)
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND NOT t.tgisinternal
+        UNION ALL
+        SELECT 'function ' || p.oid::regprocedure::text || ' ' || md5(coalesce(p.prosrc, ''))
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = 'public'
+        UNION ALL
+        SELECT 'enum ' || t.typname || ' ' || e.enumsortorder::text || ' ' || e.enumlabel
+        FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+        JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = 'public'
+    ) AS items(item)
+    """
+)
+# The schema's signature right after create_all, by database URL (this process's own database
+# under xdist); none yet means the schema is made afresh, whatever an earlier run left.
+_made_schemas: dict[str, str] = {}
+
+
+def fresh_postgres_database() -> None:
+    """Every table empty and every id sequence back at 1, as on a schema just created. When the
+    schema is still exactly the one create_all made, the tables are emptied (TRUNCATE, with the
+    audit table's refusal of TRUNCATE switched off inside that transaction only: a test that
+    tries TRUNCATE still meets it); a test that changed the schema (migrations, a dropped or
+    disabled trigger, an empty schema) makes it dropped and created again."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    with db.engine.begin() as connection:
+        made = _made_schemas.get(url)
+        if made is not None and made == connection.scalar(SCHEMA_SIGNATURE):
+            tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+            connection.execute(text(f"ALTER TABLE audit_entries DISABLE TRIGGER {NO_TRUNCATE}"))
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            connection.execute(text(f"ALTER TABLE audit_entries ENABLE TRIGGER {NO_TRUNCATE}"))
+            return
+    _made_schemas.pop(url, None)
+    reset_postgres_schema()
+    db.create_all()
+    with db.engine.connect() as connection:
+        _made_schemas[url] = connection.scalar(SCHEMA_SIGNATURE)
+
+
+NO_TRUNCATE = "audit_entries_no_truncate"  # equipment_share/models/audit.py
+
+
 @pytest.fixture(autouse=True)
 def quick_password_hashes(monkeypatch):
     """Every test makes users and many sign in; a cheap hash keeps the suite fast and changes no
@@ -149,8 +223,7 @@ def app(tmp_path, monkeypatch, database_url, sqlite_schema, app_config):
     app = create_app(app_config)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            reset_postgres_schema()
-            db.create_all()
+            fresh_postgres_database()
         yield app
         db.session.remove()
         db.engine.dispose()
