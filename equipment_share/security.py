@@ -110,8 +110,8 @@ def limit_sign_in(view):
 
 # The API's two limits, counted by ApiLimits below. Their storage keys are Flask-Limiter's own
 # (LIMITER/<key>/<endpoint>:<scope>/...): each endpoint counts apart, as before.
-API_TOKEN_SCOPE = "api-token"
-API_FAILED_TOKEN_SCOPE = "api-failed-token"
+API_TOKEN_SCOPE = "api-token"  # nosec B105  # a rate-limit scope name, not a secret
+API_FAILED_TOKEN_SCOPE = "api-failed-token"  # nosec B105  # a scope name, not a secret
 LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER, RETRY_AFTER_HEADER = (
     "X-RateLimit-Limit",
     "X-RateLimit-Remaining",
