@@ -16,6 +16,9 @@ are read like this:
 - floating times (no TZID, no Z) are read in ``X-WR-TIMEZONE`` when the file names a known zone
   there (Google, Apple), else in ``default_tz``; all-day dates are always read in ``default_tz``.
 
+A file of simple series written plainly is read here line by line, any other with icalendar
+(see "Simple files, read here" below); both give the same runs.
+
 Refusals raise `ValidationFailed` with a "calendar" message; no icalendar, recurring_ical_events
 or dateutil exception escapes.
 """
@@ -34,6 +37,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
+from icalendar.parser import unescape_backslash
 from icalendar.prop import vDDDLists, vRecur
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from recurring_ical_events import CalendarQuery, ComponentsWithName, EventAdapter, Occurrence
@@ -96,7 +100,12 @@ class ProductionRun:
 
 
 def parse_production_calendar(
-    data: bytes, window: Interval, default_tz: ZoneInfo, *, expand_directly: bool = True
+    data: bytes,
+    window: Interval,
+    default_tz: ZoneInfo,
+    *,
+    expand_directly: bool = True,
+    read_directly: bool = True,
 ) -> list[ProductionRun]:
     """Busy occurrences of the file's events that intersect the window, clipped to it, sorted.
 
@@ -113,12 +122,21 @@ def parse_production_calendar(
 
     Simple series (see `_simple_series`) are expanded here, the rest by recurring_ical_events;
     `expand_directly=False` sends every event to the library (the equality tests compare both).
+    A file whose events are all simple series, written plainly, is read here too, without
+    icalendar (see `_read_simple_file`); `read_directly=False` always reads with icalendar.
     """
     if len(data) > MAX_CALENDAR_BYTES:
         raise _refusal(N_("The file is larger than %(mb)d MB."), mb=MAX_CALENDAR_BYTES // _MEGABYTE)
     if not data.strip():
         raise _no_events()
     _check_counts(data)
+    if expand_directly and read_directly:
+        simple = _read_simple_file(data, window, default_tz)
+        if simple is not None:
+            deadline = clock.monotonic() + MAX_EXPANSION_SECONDS
+            runs = list(_expand_simple(simple, window, default_tz, deadline, 0))
+            runs.sort(key=_run_order)
+            return runs
     calendars = _read_calendars(data)
     events = [event for calendar in calendars for event in calendar.walk("VEVENT")]
     if not events:
@@ -209,7 +227,7 @@ def _check_event(event) -> None:
         if _rule_part(rule, "FREQ") == "SECONDLY":
             # No production plan repeats by the second, and dateutil may step through every
             # second of a day to find the next occurrence.
-            raise _too_complex(event)
+            raise _too_complex(_name_of(event))
 
 
 def _has_timing_type(name: str, prop) -> bool:
@@ -446,16 +464,37 @@ def _surely_matches(rule: vRecur) -> bool:
 
 
 def _check_size(event, window: Interval, default_tz: ZoneInfo) -> None:
-    """Refuse what recurring_ical_events and dateutil would spend too long on.
+    """Refuse what recurring_ical_events and dateutil would spend too long on (see
+    `_check_rule_sizes`)."""
+    first = _instant(event["DTSTART"].dt, default_tz)
+    if "DTEND" in event:
+        length = _instant(event["DTEND"].dt, default_tz) - first
+    elif "DURATION" in event:
+        length = event["DURATION"].dt
+    else:
+        length = timedelta(0)
+    rules = _as_list(event.get("RRULE"))
+    _check_rule_sizes(first, length, rules, _name_of(event), window, default_tz)
+
+
+def _check_rule_sizes(
+    first: datetime,
+    length: timedelta,
+    rules: list,
+    name: str,
+    window: Interval,
+    default_tz: ZoneInfo,
+) -> None:
+    """Refuse a negative length (the library would swap the ends), and rules too costly.
 
     dateutil builds a rule's whole list of occurrences in the window at once, so a rule is
     estimated before it is expanded: an upper bound for plain rules, rough for rules with BYxxx
     filters, good enough to stop FREQ=MINUTELY without refusing real production plans. The
     library widens the window by the event's length, which counts too.
     """
-    first = _instant(event["DTSTART"].dt, default_tz)
-    length = _length(event, first, default_tz)
-    for rule in _as_list(event.get("RRULE")):
+    if length < timedelta(0):
+        raise _invalid(f"event {name!r} ends before it starts")
+    for rule in rules:
         freq = _rule_part(rule, "FREQ")  # FREQ and INTERVAL were checked by _rule_problem
         step = _STEPS[freq].total_seconds() * _rule_part(rule, "INTERVAL", 1)  # float: no overflow
         count = _rule_part(rule, "COUNT")
@@ -475,20 +514,7 @@ def _check_size(event, window: Interval, default_tz: ZoneInfo) -> None:
         if estimate > MAX_RUNS:
             raise _too_many_runs(window)
         if steps_walked > MAX_RULE_STEPS:
-            raise _too_complex(event)
-
-
-def _length(event, start: datetime, default_tz: ZoneInfo) -> timedelta:
-    """DTEND - DTSTART or DURATION; negative ones are refused (the library would swap the ends)."""
-    if "DTEND" in event:
-        length = _instant(event["DTEND"].dt, default_tz) - start
-    elif "DURATION" in event:
-        length = event["DURATION"].dt
-    else:
-        return timedelta(0)
-    if length < timedelta(0):
-        raise _invalid(f"event {_event_name(event)} ends before it starts")
-    return length
+            raise _too_complex(name)
 
 
 def _per_step(rule, freq: str) -> float:
@@ -521,10 +547,7 @@ class _EventAdapter(EventAdapter):
     def __init__(self, component):
         super().__init__(component)
         self.event = component
-        self.blocks = (
-            _text(component, "STATUS").upper() != "CANCELLED"
-            and _text(component, "TRANSP").upper() != "TRANSPARENT"
-        )
+        self.blocks = _blocks(_text(component, "STATUS"), _text(component, "TRANSP"))
         self.summary = _text(component, "SUMMARY")
         self.event_uid = _text(component, "UID")
 
@@ -551,7 +574,7 @@ def _expand(
         raise _invalid(_reason_from(error)) from error
     for series in query.series:
         if clock.monotonic() > deadline:
-            raise _too_complex(series.components[0].event)
+            raise _too_complex(_name_of(series.components[0].event))
         try:
             occurrences = list(series.between(span_start, span_end))
         except _EXPANSION_ERRORS as error:
@@ -607,7 +630,7 @@ class _SimpleRule:
 
 @dataclass(frozen=True)
 class _SimpleSeries:
-    event: object  # the VEVENT
+    event: object  # the VEVENT; None when the file was read directly
     start: datetime  # DTSTART's wall time (midnight for all-day events)
     zone: tzinfo | None  # None: floating or all-day, read in default_tz
     length: timedelta
@@ -638,19 +661,42 @@ def _simple_series_of(calendar: Calendar) -> list[_SimpleSeries]:
 
 
 def _simple_series(event) -> _SimpleSeries | None:
-    """The event as a simple series: DTSTART and DTEND (or DURATION) both dates or both
-    date-times in a known zone or floating, at most one RRULE of `_simple_rule`, EXDATEs, no
-    RDATE or RECURRENCE-ID; None for anything else."""
+    """The event as a simple series (see `_series_of`); None for anything else."""
     if "RDATE" in event or "RECURRENCE-ID" in event:
-        return None
-    start = event["DTSTART"].dt
-    if start.year not in _SIMPLE_YEARS:
         return None
     try:
         end = _library_end(event)
     except OverflowError:
         return None
-    excluded = [item.dt for prop in _as_list(event.get("EXDATE")) for item in prop.dts]
+    return _series_of(
+        event,
+        start=event["DTSTART"].dt,
+        end=end,
+        excluded=[item.dt for prop in _as_list(event.get("EXDATE")) for item in prop.dts],
+        rules=_as_list(event.get("RRULE")),
+        blocks=_blocks(_text(event, "STATUS"), _text(event, "TRANSP")),
+        summary=_text(event, "SUMMARY"),
+        uid=_text(event, "UID"),
+    )
+
+
+def _series_of(
+    event,
+    *,
+    start: date,
+    end: date | None,
+    excluded: list,
+    rules: list,
+    blocks: bool,
+    summary: str,
+    uid: str,
+) -> _SimpleSeries | None:
+    """A simple series: DTSTART and DTEND (or DURATION) both dates or both date-times in a
+    known zone or floating, at most one RRULE of `_simple_rule`, EXDATEs (and neither RDATE nor
+    RECURRENCE-ID, which the caller checks); None for anything else. The times are settled
+    (`_settle_times`)."""
+    if start.year not in _SIMPLE_YEARS:
+        return None
     if any(isinstance(value, tuple) or value.year not in _SIMPLE_YEARS for value in excluded):
         return None  # periods; and the year 1 in UTC may be out of range
     all_day = not isinstance(start, datetime)
@@ -672,7 +718,6 @@ def _simple_series(event) -> _SimpleSeries | None:
     length = end - start
     if not timedelta(0) <= length <= _LONGEST_SIMPLE_RUN:
         return None
-    rules = _as_list(event.get("RRULE"))
     rule = _simple_rule(rules[0], zone, all_day) if len(rules) == 1 else None
     if len(rules) > 1 or (rules and rule is None):
         return None
@@ -684,9 +729,9 @@ def _simple_series(event) -> _SimpleSeries | None:
         rule=rule,
         excluded_times=frozenset(_recurrence_ids(excluded)),
         excluded_days=frozenset(value for value in excluded if not isinstance(value, datetime)),
-        blocks=_blocks(event),
-        summary=_text(event, "SUMMARY"),
-        uid=_text(event, "UID"),
+        blocks=blocks,
+        summary=summary,
+        uid=uid,
     )
 
 
@@ -761,11 +806,8 @@ def _library_until(until: date, zone: tzinfo | None, all_day: bool) -> datetime 
     return written if zone is None else written.replace(tzinfo=UTC)
 
 
-def _blocks(event) -> bool:
-    return (
-        _text(event, "STATUS").upper() != "CANCELLED"
-        and _text(event, "TRANSP").upper() != "TRANSPARENT"
-    )
+def _blocks(status: str, transparency: str) -> bool:
+    return status.upper() != "CANCELLED" and transparency.upper() != "TRANSPARENT"
 
 
 def _recurrence_ids(values) -> Iterator[datetime]:
@@ -789,7 +831,7 @@ def _expand_simple(
 ) -> Iterator[ProductionRun]:
     for series in all_series:
         if clock.monotonic() > deadline:
-            raise _too_complex(series.event)
+            raise _too_complex(series.summary or series.uid)
         if not series.blocks:
             continue
         zone = series.zone or default_tz
@@ -910,8 +952,12 @@ def _text(component, name: str) -> str:
     return "" if value is None else str(value)
 
 
+def _name_of(event) -> str:
+    return _text(event, "SUMMARY") or _text(event, "UID")
+
+
 def _event_name(event) -> str:
-    return repr(_text(event, "SUMMARY") or _text(event, "UID"))
+    return repr(_name_of(event))
 
 
 def _as_list(value) -> list:
@@ -954,8 +1000,300 @@ def _too_many_runs(window: Interval) -> ValidationFailed:
     )
 
 
-def _too_complex(event) -> ValidationFailed:
-    return _refusal(
-        N_("The event “%(summary)s” repeats too often to be imported."),
-        summary=_text(event, "SUMMARY") or _text(event, "UID"),
+def _too_complex(name: str) -> ValidationFailed:
+    return _refusal(N_("The event “%(summary)s” repeats too often to be imported."), summary=name)
+
+
+# --- Simple files, read here ----------------------------------------------------------------
+#
+# icalendar builds several objects per content line (its parameters, a caseless dict, a typed
+# value): about half of an import's CPU for a production plan of 1,000 weekly series. A file
+# whose every event is a simple series written plainly is read here instead, line by line,
+# into the same `_SimpleSeries` the icalendar path builds; the first line or value this reader
+# does not fully understand sends the whole file to icalendar, which then also gives the
+# refusal, if there is one. What the reader takes:
+# - one VCALENDAR; what is not a VEVENT (its properties, VTIMEZONEs) goes to icalendar as a
+#   short file of its own, so X-WR-TIMEZONE, the VTIMEZONEs and any error in them are read as
+#   before, and to recurring_ical_events, which refuses some calendars whole (CALSCALE);
+# - VEVENTs directly in the VCALENDAR, without subcomponents, every line NAME;PARAM=...:value
+#   without whitespace or backslash before the value, no VALUE parameter except on the times;
+# - DTSTART, with DTEND or DURATION or neither (no RDATE, RECURRENCE-ID or DUE), each once, a
+#   date or a date-time (UTC, floating, or with a TZID that is an IANA or Windows zone name, unquoted or
+#   quoted), EXDATE lines of such values, at most one RRULE of the parts `_simple_rule` takes,
+#   in upper case, whose weekdays surely match (`_surely_matches`);
+# - SUMMARY, UID, STATUS, TRANSP, SEQUENCE at most once each; UIDs not shared by two events.
+# tests/domain/test_calendar_direct_reading.py compares the runs of both readers on generated
+# calendars, their plain and their odd spellings.
+
+# icalendar's unfolding and line split (icalendar.parser.content_line.UFOLD and NEWLINE)
+_UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
+_NEWLINE = re.compile(r"\r?\n")
+_PARAM_TEXT = r'(?:"[^"\x00-\x1f\x7f]*"|[^";:,\\\x00-\x1f\x7f]*)'
+_CONTENT_LINE = re.compile(
+    rf"([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+={_PARAM_TEXT}(?:,{_PARAM_TEXT})*)*):(.*)", re.DOTALL
+)
+_COMPONENT_NAME = re.compile(r"[A-Za-z0-9-]+")
+_VALUE_PARAMETER = re.compile(r";VALUE=", re.IGNORECASE)
+_TIME_PARAMETER = re.compile(
+    r';(?:(?i:TZID)=(?:"([^"^]+)"|([^";:,^]+))|(?i:VALUE)=(DATE-TIME|DATE)(?=;|$))'
+)
+_DATE_TIME = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)", re.ASCII)
+_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
+_NUMBER = re.compile(r"\d+", re.ASCII)
+# icalendar's DURATION_REGEX, with ASCII digits only
+_DURATION = re.compile(
+    r"([-+]?)P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", re.ASCII
+)
+# What makes an event anything but a simple series; DUE takes a TZID as the times do.
+_NOT_SIMPLE_PROPERTIES = frozenset({"RDATE", "RECURRENCE-ID", "DUE"})
+_ONCE_PROPERTIES = frozenset({*_SINGLE_PROPERTIES, "SUMMARY", "RRULE"})
+_UTC = ZoneInfo("UTC")  # what icalendar gives a time written with Z
+
+
+def _read_simple_file(
+    data: bytes, window: Interval, default_tz: ZoneInfo
+) -> list[_SimpleSeries] | None:
+    """The file's events as simple series, read without icalendar; None when the file holds
+    anything else (see above), for icalendar to read."""
+    if b"\x00" in data or not data.rstrip().upper().endswith(b"END:VCALENDAR"):
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    rest: list[str] = []
+    events: list[dict[str, list[tuple[str, str]]]] = []
+    event: dict[str, list[tuple[str, str]]] | None = None
+    depth = 0
+    for line in _NEWLINE.split(_UNFOLD.sub("", text)):
+        if not line:
+            continue
+        match = _CONTENT_LINE.fullmatch(line)
+        if match is None:
+            return None
+        name = match[1].upper()
+        if name in ("BEGIN", "END"):
+            if match[2] or not _COMPONENT_NAME.fullmatch(match[3]):
+                return None
+            component = match[3].upper()
+            if event is not None:
+                if name == "BEGIN" or component != "VEVENT":
+                    return None
+                events.append(event)
+                event = None
+                continue
+            if component == "VEVENT":
+                if name == "END" or depth != 1:
+                    return None
+                event = {}
+                continue
+            depth += 1 if name == "BEGIN" else -1
+        elif event is not None:
+            event.setdefault(name, []).append((match[2], match[3]))
+            continue
+        rest.append(line)
+    if event is not None or not events:
+        return None
+    try:
+        calendars = Calendar.from_ical("\r\n".join(rest), multiple=True)
+    except _PARSE_ERRORS:
+        return None
+    if len(calendars) != 1 or calendars[0].name != "VCALENDAR":
+        return None
+    try:  # what the library refuses in a whole calendar (a CALSCALE other than GREGORIAN)
+        CalendarQuery(calendars[0], components=[_EVENTS])
+    except _EXPANSION_ERRORS:
+        return None
+    zones = _FileZones(calendars[0], default_tz)
+    calendar_zone = _calendar_zone(calendars[0])
+    uids = Counter(_read_text(properties, "UID") for properties in events if "UID" in properties)
+    if any(uses > 1 for uses in uids.values()):
+        return None
+    found = []
+    for properties in events:
+        series = _read_simple_event(properties, zones, calendar_zone, window, default_tz)
+        if series is None:
+            return None
+        found.append(series)
+    return found
+
+
+def _read_simple_event(
+    properties: dict[str, list[tuple[str, str]]],
+    zones: _FileZones,
+    calendar_zone: ZoneInfo | None,
+    window: Interval,
+    default_tz: ZoneInfo,
+) -> _SimpleSeries | None:
+    """One VEVENT's lines (name -> [(parameters, value)]) as a simple series, or None."""
+    for name, lines in properties.items():
+        if name in _NOT_SIMPLE_PROPERTIES or (len(lines) > 1 and name in _ONCE_PROPERTIES):
+            return None
+        if name not in _TIME_PROPERTIES and any(
+            params and _VALUE_PARAMETER.search(params) for params, _ in lines
+        ):
+            return None
+    if "DTSTART" not in properties:
+        return None
+    rules = [_read_rule(*line) for line in properties.get("RRULE", ())]
+    if any(rule is None or _rule_problem(rule) for rule in rules):
+        return None
+    series = bool(rules)
+    times = [
+        _read_times(params, value, zones, calendar_zone, series)
+        for name in ("DTSTART", "DTEND", "EXDATE")
+        for params, value in properties.get(name, ())
+    ]
+    if any(values is None for values in times):
+        return None
+    [start], *excluded = times
+    rules = [rule for rule in rules if not _never_matches(rule, start)]
+    summary = _read_text(properties, "SUMMARY")
+    uid = _read_text(properties, "UID")
+    try:
+        first = _instant(start, default_tz)
+        if "DTEND" in properties:
+            [end] = excluded.pop(0)
+            length = _instant(end, default_tz) - first
+        else:
+            end, length = _end_by_duration(properties, start)
+        _check_rule_sizes(first, length, rules, summary or uid, window, default_tz)
+    except (ValidationFailed, ValueError, OverflowError):
+        return None  # icalendar's reading gives the refusal, or a time the reader takes
+    return _series_of(
+        None,
+        start=start,
+        end=end,
+        excluded=[value for values in excluded for value in values],
+        rules=rules,
+        blocks=_blocks(_read_text(properties, "STATUS"), _read_text(properties, "TRANSP")),
+        summary=summary,
+        uid=uid,
     )
+
+
+_TIME_PROPERTIES = ("DTSTART", "DTEND", "EXDATE")
+
+
+def _end_by_duration(
+    properties: dict[str, list[tuple[str, str]]], start: date
+) -> tuple[date | None, timedelta]:
+    """The end as `_library_end` gives it and the length `_check_size` counts, without DTEND;
+    ValueError for a DURATION the reader does not take."""
+    if "DURATION" not in properties:
+        return (start if isinstance(start, datetime) else start + ONE_DAY), timedelta(0)
+    [(params, text)] = properties["DURATION"]
+    match = _DURATION.fullmatch(text)
+    if params or match is None:
+        raise ValueError(text)
+    sign, weeks, days, hours, minutes, seconds = match.groups()
+    duration = timedelta(
+        weeks=int(weeks or 0),
+        days=int(days or 0),
+        hours=int(hours or 0),
+        minutes=int(minutes or 0),
+        seconds=int(seconds or 0),
+    )
+    if sign == "-":
+        duration = -duration
+    if duration.seconds and not isinstance(start, datetime):
+        return None, duration  # `_series_of` leaves it to the library
+    return start + duration, duration
+
+
+def _read_times(
+    params: str, value: str, zones: _FileZones, calendar_zone: ZoneInfo | None, series: bool
+) -> list[date] | None:
+    """A DTSTART, DTEND or EXDATE line's values as `_settle_times` leaves them, or None."""
+    tzid = value_type = None
+    at = 0
+    for match in _TIME_PARAMETER.finditer(params):
+        if match.start() != at:
+            return None
+        at = match.end()
+        if match[3] is not None:
+            if value_type is not None:
+                return None
+            value_type = match[3]
+        else:
+            if tzid is not None:
+                return None
+            tzid = match[1] if match[1] is not None else match[2]
+    if at != len(params):
+        return None
+    zone = None
+    if tzid is not None:
+        if not _plain_zone_name(tzid):
+            return None
+        zone = zones.get(tzid)
+    values = []
+    for text in value.split(","):
+        parsed = _read_time(text, value_type)
+        if parsed is None:
+            return None
+        values.append(_settled(parsed, zone, calendar_zone, series))
+    return values
+
+
+def _plain_zone_name(tzid: str) -> bool:
+    """An IANA or Windows zone name, which icalendar reads without trouble."""
+    names = _zone_names()
+    return tzid in names or WINDOWS_TO_OLSON.get(tzid) in names
+
+
+def _read_time(text: str, value_type: str | None):
+    if value_type != "DATE":
+        match = _DATE_TIME.fullmatch(text)
+        if match is not None:
+            try:
+                return datetime(*map(int, match.groups()[:6]), tzinfo=_UTC if match[7] else None)
+            except ValueError:
+                return None
+    if value_type != "DATE-TIME":
+        match = _DATE.fullmatch(text)
+        if match is not None:
+            try:
+                return date(*map(int, match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def _read_rule(params: str, value: str) -> dict | None:
+    """An RRULE's parts as vRecur holds them, for the parts `_simple_rule` takes; or None."""
+    if params:
+        return None
+    rule: dict[str, list] = {}
+    for part in value.split(";"):
+        name, _, text = part.partition("=")
+        if name in rule:
+            return None
+        if name in ("FREQ", "WKST"):
+            values = [text]
+        elif name == "BYDAY":
+            values = text.split(",")
+        elif name in ("INTERVAL", "COUNT") and _NUMBER.fullmatch(text):
+            values = [int(text)]
+        elif name == "UNTIL" and _read_time(text, None) is not None:
+            values = [_read_time(text, None)]
+        else:
+            return None
+        if not all(value in _SIMPLE_RULE_VALUES.get(name, (value,)) for value in values):
+            return None
+        rule[name] = values
+    return rule
+
+
+_SIMPLE_RULE_VALUES = {
+    "FREQ": tuple(_SIMPLE_FREQUENCIES),
+    "WKST": tuple(_WEEKDAY_NUMBERS),
+    "BYDAY": tuple(_WEEKDAY_NUMBERS),
+}
+
+
+def _read_text(properties: dict[str, list[tuple[str, str]]], name: str) -> str:
+    lines = properties.get(name)
+    if not lines:
+        return ""
+    value = lines[0][1]
+    return unescape_backslash(value) if "\\" in value else value
