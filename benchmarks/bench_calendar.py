@@ -482,7 +482,7 @@ def measure_feeds(report: Report, app, seeded: Seeded, repeats: int) -> None:
                 "    the same, unchanged: If-None-Match, 304",
                 None,
                 time_calls(partial(get, instrument_url, etag, 304), repeats),
-                "answered from the fingerprint query (services.calendars.equipment_feed_etag)",
+                "answered from the fingerprint query alone (services.calendars.public_feed_etag)",
             )
         )
         personal_url = f"/calendar/feed/{case.secret}.ics"

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import BigInteger, delete, func, insert, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
 from equipment_share.domain.availability import Interval, compute_availability
@@ -87,7 +88,11 @@ def revoke_feed_secret(user: User) -> None:
 def user_for_feed_secret(secret: str) -> User | None:
     if not secret:
         return None
-    user = db.session.scalar(select(User).where(User.calendar_feed_hash == _digest(secret)))
+    user = db.session.scalar(
+        select(User)
+        .options(joinedload(User.organization))  # is_active reads it: one query, not two
+        .where(User.calendar_feed_hash == _digest(secret))
+    )
     if user is None or not user.is_active:
         return None
     return user
@@ -135,7 +140,15 @@ FEED_FORMAT = "feeds 2"
 
 
 def _equipment_window(equipment: Equipment, start: datetime) -> Interval:
-    return Interval(start - PAST, start + timedelta(days=equipment.horizon_days + 1))
+    return _feed_window(equipment.horizon_days, start)
+
+
+def _feed_window(horizon_days: int, start: datetime) -> Interval:
+    return Interval(start - PAST, start + timedelta(days=horizon_days + 1))
+
+
+# Each instrument's booking horizon as this process last saw it, for `public_feed_etag`.
+_horizons: dict[int, int] = {}
 
 
 def _fingerprint_etag(*values) -> str:
@@ -149,7 +162,26 @@ def equipment_feed_etag(equipment: Equipment, now: datetime | None = None) -> st
     use too (its row, its idle windows, and the bookings, production runs and maintenance in
     the window). A 304 costs that one query."""
     start = _day_start(now or utcnow())
+    _horizons[equipment.id] = equipment.horizon_days
     fingerprint = instrument_fingerprint(equipment.id, _equipment_window(equipment, start))
+    return _fingerprint_etag("equipment", start.isoformat(), *fingerprint.values)
+
+
+def public_feed_etag(equipment_id: int, now: datetime | None = None) -> str | None:
+    """The instrument feed's ETag from the fingerprint query alone, without loading the
+    instrument and its platform: when the instrument is public (active on an approved platform,
+    so anyone may read its feed) and this process has seen its horizon; None otherwise.
+
+    A horizon seen before a change cannot give a false 304: the ETag holds the window, so it
+    only equals one `equipment_feed_etag` gave if the horizon was the same then, and the
+    instrument's `updated_at`, so that nothing changed since."""
+    horizon_days = _horizons.get(equipment_id)
+    if horizon_days is None:
+        return None
+    start = _day_start(now or utcnow())
+    fingerprint = instrument_fingerprint(equipment_id, _feed_window(horizon_days, start))
+    if fingerprint is None or not fingerprint.public:
+        return None
     return _fingerprint_etag("equipment", start.isoformat(), *fingerprint.values)
 
 

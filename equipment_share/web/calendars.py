@@ -9,6 +9,7 @@ from equipment_share.services.booking_calendar import single_booking_feed
 from equipment_share.services.calendars import (
     equipment_feed,
     equipment_feed_etag,
+    public_feed_etag,
     user_feed,
     user_feed_etag,
     user_for_feed_secret,
@@ -45,6 +46,10 @@ def _unchanged(etag: str):
 
 @bp.route("/calendar/equipment/<int:equipment_id>.ics")
 def equipment(equipment_id: int):
+    if request.if_none_match:  # a public instrument's 304 in one query
+        etag = public_feed_etag(equipment_id)
+        if etag is not None and (not_modified := _unchanged(etag)) is not None:
+            return not_modified
     instrument = visible_equipment(_viewer(), equipment_id)
     etag = equipment_feed_etag(instrument)
     if (not_modified := _unchanged(etag)) is not None:

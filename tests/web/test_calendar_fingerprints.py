@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from equipment_share.extensions import db
 from equipment_share.models import MaintenanceBlock
+from equipment_share.models.organizations import OrganizationStatus
 from equipment_share.services import bookings
 from equipment_share.services.calendars import equipment_feed_etag, make_feed_secret
 from tests.clock import local
@@ -53,9 +54,30 @@ def test_an_unchanged_instrument_feed_is_a_304_from_one_query(client, setting, s
     response = client.get(url, headers={"If-None-Match": etag})
 
     assert response.status_code == 304 and response.headers["ETag"] == etag
-    reading_bookings = [text for text in statements if "FROM bookings" in text]
-    assert len(reading_bookings) == 1 and "count(" in reading_bookings[0]
-    assert not any("FROM production_runs" in text and "count(" not in text for text in statements)
+    [fingerprint] = [text for text in statements if text.startswith("SELECT")]
+    assert "count(" in fingerprint and "FROM production_runs" in fingerprint  # not even loaded
+
+
+@pytest.mark.parametrize("hidden_by", ["inactive", "pending platform"])
+def test_a_hidden_instrument_s_304_still_checks_who_asks(
+    client, setting, login, make_user, hidden_by
+):
+    """The one-query 304 is for public instruments only; a hidden one is loaded and its
+    visibility checked first, so an ETag seen before does not tell a stranger it is unchanged."""
+    equipment = setting[0]
+    url = f"/calendar/equipment/{equipment.id}.ics"
+    etag = client.get(url).headers["ETag"]  # public, and its horizon seen
+    if hidden_by == "inactive":
+        equipment.active = False
+    else:
+        equipment.platform.status = OrganizationStatus.PENDING
+    db.session.commit()
+    login(make_user("admin"))  # who may still see it
+    etag = client.get(url).headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+
+    client.post("/logout")
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 404
 
 
 def test_the_instrument_fingerprint_moves_with_each_change_the_feed_shows(client, setting):
