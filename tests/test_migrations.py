@@ -69,6 +69,25 @@ def test_migrated_schema_matches_the_models(empty_app):
     assert differences == []
 
 
+def test_a_migrated_database_keeps_the_catalogue_revision(empty_app):
+    """The triggers that create_all makes (models/catalogue.py) come with the migration too."""
+    empty_app.test_cli_runner().invoke(args=["init-db"])
+    before = db.session.scalar(text("SELECT token FROM catalogue_revision WHERE id = 1"))
+
+    db.session.execute(
+        text(
+            "INSERT INTO organizations (name, name_en, kind, status, tech_sme_certified, "
+            "tech_sme_cert_no, industry, address, contact_name, contact_phone, description, "
+            "created_at) VALUES ('新平台', '', 'platform', 'approved', false, '', '', '', '', "
+            "'', '', CURRENT_TIMESTAMP)"
+        )
+    )
+    db.session.commit()
+
+    after = db.session.scalar(text("SELECT token FROM catalogue_revision WHERE id = 1"))
+    assert before and after and after != before
+
+
 def test_there_is_one_head(empty_app):
     from alembic.config import Config
 

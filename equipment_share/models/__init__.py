@@ -3,6 +3,7 @@
 from equipment_share.models.audit import AuditEntry
 from equipment_share.models.base import Base, Money, Rate, UTCDateTime, utcnow
 from equipment_share.models.bookings import Booking, MaintenanceBlock, ProductionRun
+from equipment_share.models.catalogue import CatalogueRevision
 from equipment_share.models.equipment import (
     Equipment,
     IdleSpan,
@@ -44,6 +45,7 @@ __all__ = [
     "Adjustment",
     "Budget",
     "CapLock",
+    "CatalogueRevision",
     "Claim",
     "ClaimLine",
     "ClaimLineSource",

@@ -5,17 +5,19 @@ calendar feeds answer 304 (services/calendars.equipment_feed_etag).
 A fingerprint must move with every change that changes the page. Rows that are only ever added
 or removed (idle windows, production runs, maintenance) are counted and their ids summed;
 rows that change in place carry `updated_at` (instruments, bookings). Platforms have no
-`updated_at`, so their names and status are read as they are.
+`updated_at`, so their names and status are read as they are. The whole catalogue has a
+revision token of its own, kept by the database.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import String, bindparam, func, select, true
+from sqlalchemy import bindparam, func, select, true
 
 from equipment_share.domain.availability import Interval
 from equipment_share.extensions import db
 from equipment_share.models import (
     Booking,
+    CatalogueRevision,
     Equipment,
     IdleWindow,
     MaintenanceBlock,
@@ -114,37 +116,11 @@ def instrument_fingerprint(equipment_id: int, window: Interval) -> InstrumentFin
     )
 
 
-def _catalogue_statement():
-    platform_rows = (
-        select(
-            (
-                Organization.id.cast(String)
-                + ":"
-                + Organization.status.cast(String)
-                + ":"
-                + Organization.name
-                + ":"
-                + Organization.name_en
-            ).label("text")
-        )
-        .where(Organization.kind == "platform")
-        # in id order, so that the same platforms give the same text (PostgreSQL's string_agg
-        # keeps the order its input comes in)
-        .order_by(Organization.id)
-        .subquery()
-    )
-    platforms = select(func.aggregate_strings(platform_rows.c.text, "\n")).subquery()
-    instruments = select(
-        func.count(), func.sum(Equipment.id), func.max(Equipment.updated_at)
-    ).subquery()
-    return select(instruments, platforms).select_from(instruments.join(platforms, true()))
-
-
-CATALOGUE = _catalogue_statement()
+CATALOGUE = select(CatalogueRevision.token).where(CatalogueRevision.id == 1)
 
 
 def catalogue_fingerprint() -> tuple:
-    """What the public catalogue is made of, in one query: the instruments (how many, their
-    ids, the latest change: a photo, a rate, a rule all change `updated_at`) and every
-    platform's id, status and names (the cards and the platform filter show them)."""
-    return tuple(db.session.connection().execute(CATALOGUE).one())
+    """What the public catalogue is made of: its instruments and every platform's names and
+    status, as the catalogue's revision token (models/catalogue.py), which the database
+    replaces on every change to either; one row, however large the catalogue."""
+    return (db.session.connection().execute(CATALOGUE).scalar(),)
