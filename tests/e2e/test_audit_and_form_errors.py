@@ -111,3 +111,33 @@ def test_a_form_error_is_focused_and_overnight_says_next_day(
     page.click("form[action$='/idle-windows/weekly'] button[type=submit]")
     page.wait_for_selector("#idle-windows >> text=（次日）")
     shot(page, "idle-window-overnight")
+
+
+def test_a_filter_field_with_an_error_keeps_the_row_on_one_line(page, live_server, make_user):
+    """The error hangs under its field: the fields and the button stay level, and the message
+    is inside the filter box, not over what follows it."""
+    sign_in(page, live_server, make_user("finance"))
+
+    page.goto(f"{live_server}/statements?from=bad&to=2026-12-01")
+
+    error = page.locator("#from-error")
+    assert error.is_visible() and error.inner_text() == "不是有效的日期值。"
+    start, end = page.locator("input[name=from]"), page.locator("input[name=to]")
+    button = page.locator("form.filters button[type=submit]")
+    assert start.bounding_box()["y"] == pytest.approx(end.bounding_box()["y"], abs=1)
+    bottom = end.bounding_box()["y"] + end.bounding_box()["height"]
+    button_box = button.bounding_box()
+    assert button_box["y"] + button_box["height"] == pytest.approx(bottom, abs=2)
+    form = page.locator("form.filters").bounding_box()
+    error_box = error.bounding_box()
+    assert error_box["y"] + error_box["height"] <= form["y"] + form["height"]
+    shot(page, "statement-filter-error")
+
+
+def test_the_bell_is_drawn_by_the_app(page, live_server, make_user):
+    """No emoji: a machine without an emoji font showed the bell as an empty box."""
+    sign_in(page, live_server, make_user("finance"))
+
+    bell = page.locator("#notification-bell svg")
+
+    assert bell.is_visible() and bell.bounding_box()["width"] >= 12
