@@ -477,9 +477,6 @@ def _replace_runs(equipment_id: int, runs: list[ParsedRun]) -> None:
     whose range-index entries cost the database more than reading them all back. Kept rows
     keep their ids; a row is never updated, so the page fingerprints (count, sum and max of
     the ids) still move with every change."""
-    keys = [_run_key(run) for run in runs]
-    wanted = Counter(keys)
-    stale, kept = [], 0
     existing = db.session.execute(
         select(
             ProductionRun.id,
@@ -488,7 +485,13 @@ def _replace_runs(equipment_id: int, runs: list[ParsedRun]) -> None:
             ProductionRun.summary,
             ProductionRun.source_uid,
         ).where(ProductionRun.equipment_id == equipment_id)
-    )
+    ).all()
+    if not existing:  # the first plan: nothing to match the runs with
+        _write_rows([_run_row(equipment_id, run) for run in runs])
+        return
+    keys = [_run_key(run) for run in runs]
+    wanted = Counter(keys)
+    stale, kept = [], 0
     for run_id, *values in existing:
         key = tuple(values)
         if wanted[key]:
