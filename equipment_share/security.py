@@ -9,6 +9,7 @@ and is what production uses.
 import logging
 import time
 from dataclasses import dataclass
+from functools import wraps
 
 from flask import Flask, Response, current_app, flash, g, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -144,7 +145,7 @@ class ApiLimits:
 
     Flask-Limiter's decorator machinery (resolving every limit's provider, exemption scopes and
     request context on every request) cost about as much as the token check. Sign-in keeps
-    its decorators; API requests are exempt from them (a request filter) and counted here.
+    its decorators; API requests skip Flask-Limiter's hooks (init_limiter) and are counted here.
     """
 
     def __init__(self) -> None:
@@ -261,8 +262,29 @@ class ApiLimits:
 
 
 api_limits = ApiLimits()
-# once, at import: the filter list belongs to the one Limiter every app shares
-limiter.request_filter(api_limits.applies)
+
+
+def init_limiter(app: Flask) -> None:
+    """Flask-Limiter for the pages (sign-in). Its three request hooks skip the API's requests,
+    which ApiLimits counts: there they would only look for limits to find none (about 4% of an
+    API request), and its headers and fallback are ApiLimits' business there."""
+    registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    before = [list(registry.get(None, ())) for registry in registries]
+    limiter.init_app(app)
+    for registry, previous in zip(registries, before, strict=True):
+        registry[None] = [
+            hook if hook in previous else _not_for_the_api(hook) for hook in registry.get(None, ())
+        ]
+
+
+def _not_for_the_api(hook):
+    @wraps(hook)
+    def unless_api(*args):
+        if request.blueprint in _limited_blueprints:
+            return args[0] if args else None  # an after_request hook hands the response on
+        return hook(*args)
+
+    return unless_api
 
 
 def start_session() -> None:
@@ -328,7 +350,7 @@ def init_app(app: Flask) -> None:
     if proxies:
         # behind nginx: the client's address and scheme come from X-Forwarded-For/-Proto
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-    limiter.init_app(app)
+    init_limiter(app)
     # the API's limits are counted by api_limits, before authentication (a blueprint's own
     # before_request would come after it)
     app.before_request(api_limits.check)

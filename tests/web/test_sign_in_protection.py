@@ -6,6 +6,8 @@ import socket
 import time
 
 import pytest
+from flask import request
+from flask_limiter import Limiter
 
 from equipment_share import create_app
 from equipment_share.extensions import db, limiter
@@ -242,3 +244,43 @@ def test_an_unreachable_store_falls_back_to_counting_in_memory(
     with unreachable.app_context():
         db.engine.dispose()
     assert answers == [200, 200, 200, 429]
+
+
+def test_flask_limiter_counts_pages_and_leaves_the_api_to_its_own_limits(
+    app, database_url, tmp_path, api_headers, make_user, monkeypatch
+):
+    """Flask-Limiter's request hooks run for pages (the app's default limit applies there) and
+    not for the API, whose limits security.ApiLimits counts."""
+    looked_at = []
+    check = Limiter._check_request_limit
+
+    def recorded(self, *args, **kwargs):
+        looked_at.append(request.path)
+        return check(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", recorded)
+    limited = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "limit-test-secret",
+            "DATABASE_URL": database_url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_DEFAULT": "2 per minute",
+            "API_RATE_LIMIT_PER_TOKEN": "3 per minute",
+        }
+    )
+    limiter.reset()
+    headers = api_headers(make_user("sme"))
+    client = limited.test_client()
+
+    pages = [client.get("/login").status_code for _ in range(3)]
+    api = [client.get("/api/v1/me", headers=headers) for _ in range(4)]
+
+    with limited.app_context():
+        db.engine.dispose()
+    assert pages == [200, 200, 429]
+    assert [answer.status_code for answer in api] == [200, 200, 200, 429]
+    assert api[0].headers["X-RateLimit-Limit"] == "3"
+    assert set(looked_at) == {"/login"}
