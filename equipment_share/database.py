@@ -130,13 +130,34 @@ def register_migrations(app: Flask) -> None:
 
 
 def _commit_successful_request(response: Response) -> Response:
-    """One transaction per request: kept when the request succeeded, dropped otherwise."""
-    if response.status_code < 400:
-        db.session.commit()
-        request_committed.send(current_app._get_current_object())
+    """One transaction per request: kept when the request succeeded, dropped otherwise. A read
+    has nothing to keep: its transaction is ended without the COMMIT (see only_read)."""
+    session = db.session
+    if response.status_code >= 400:
+        session.rollback()
+        return response
+    if only_read(session):
+        session.close()
     else:
-        db.session.rollback()
+        session.commit()
+    request_committed.send(current_app._get_current_object())
     return response
+
+
+def only_read(session) -> bool:
+    """A GET, HEAD or OPTIONS whose transaction wrote nothing, has nothing to write and holds no
+    objects: closing it loses nothing and detaches nothing. (In tests the session outlives the
+    request and holds the test's own objects: those requests are committed, as before.)
+
+    Every flush notes that it wrote (WROTE_IN_TRANSACTION), and so do the INSERTs run outside
+    the unit of work; other statements that write run only in requests that may write (SQLite
+    begins them IMMEDIATE), which are always committed."""
+    return (
+        not request_may_write()
+        and not session.info.get(WROTE_IN_TRANSACTION)
+        and not session.new
+        and not session.identity_map
+    )
 
 
 def migration_head() -> str:
