@@ -1,8 +1,8 @@
 """Public pages served again without being built: the rendered body is kept in a small
 per-process LRU, keyed by the request's path and query, the locale, a fingerprint of what the
 page is made of (services/page_fingerprints.py) and the time it depends on. A hit costs the
-fingerprint's query and a dict lookup; the key's digest is the ETag, so a browser that has the
-page gets a 304.
+fingerprint's query and a dict lookup; the key's digest, kept with the page, is the ETag, so a
+browser that has the page gets a 304.
 
 Only for visitors without a session: a signed-in page shows the user, and a session may carry
 messages to flash once.
@@ -21,7 +21,8 @@ MAX_PAGES = 512
 # Moves every page's ETag when the pages' markup changes for the same inputs.
 PAGE_FORMAT = "pages 1"
 
-_pages: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+# (path and query, *key) -> (body, mimetype, ETag)
+_pages: OrderedDict[tuple, tuple[bytes, str, str]] = OrderedDict()
 _lock = Lock()
 _release: str | None = None
 
@@ -36,22 +37,26 @@ def for_visitor() -> bool:
 
 def cached(key: tuple, render: Callable[[], object]) -> Response:
     """The page for this request and key: 304 when the browser has it, else from the cache,
-    else rendered and kept (when it is a plain 200 that wrote no session)."""
+    else rendered and kept (when it is a plain 200 that wrote no session). A kept page's ETag
+    is kept with it: a hit hashes the key as a dict does, not as the digest."""
+    lookup = (request.full_path, *key)
+    with _lock:
+        page = _pages.get(lookup)
+        if page is not None:
+            _pages.move_to_end(lookup)
+    if page is not None:
+        body, mimetype, etag = page
+        if etag in request.if_none_match:
+            return _answer(Response(status=304), etag)
+        return _answer(Response(body, mimetype=mimetype), etag)
     etag = _etag_of(key)
     if etag in request.if_none_match:
         return _answer(Response(status=304), etag)
-    with _lock:
-        page = _pages.get(etag)
-        if page is not None:
-            _pages.move_to_end(etag)
-    if page is not None:
-        body, mimetype = page
-        return _answer(Response(body, mimetype=mimetype), etag)
     response = make_response(render())
     if response.status_code != 200 or session.modified or response.headers.get("Set-Cookie"):
         return response
     with _lock:
-        _pages[etag] = (response.get_data(), response.mimetype)
+        _pages[lookup] = (response.get_data(), response.mimetype, etag)
         while len(_pages) > MAX_PAGES:
             _pages.popitem(last=False)
     return _answer(response, etag)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, text
 
+from equipment_share import page_cache
 from equipment_share.domain.week_grid import monday_of
 from equipment_share.extensions import db
 from equipment_share.i18n import LANGUAGE_COOKIE
@@ -79,6 +80,22 @@ def test_the_same_page_again_is_one_query_or_a_304(client, setting, minute, stat
         not_modified = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
         assert not_modified.status_code == 304 and not not_modified.data
         assert "Cookie" in again.headers["Vary"]
+
+
+def test_a_pages_etag_is_the_same_in_every_process(client, setting, minute, statements):
+    """The ETag kept with a page is the key's digest: a worker that has not kept the page (here,
+    after the cache is emptied) gives the same one, and answers 304 without drawing it."""
+    for url in ("/", week_url(setting[0])):
+        kept = client.get(url).headers["ETag"]
+        page_cache.clear()
+        statements.clear()
+
+        not_modified = client.get(url, headers={"If-None-Match": kept})
+
+        assert not_modified.status_code == 304 and not_modified.headers["ETag"] == kept
+        assert len([text for text in statements if text.startswith("SELECT")]) == 1
+        page_cache.clear()
+        assert client.get(url).headers["ETag"] == kept
 
 
 def test_the_week_page_moves_with_every_change_it_shows(client, setting, minute):
