@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import jsonify
 
 from equipment_share import page_cache
-from equipment_share.api.auth import current_actor
+from equipment_share.api.auth import token_holder
 from equipment_share.api.blueprint import ApiBlueprint
 from equipment_share.api.fields import ID_CONVERTER as ID
 from equipment_share.api.schemas import AvailabilityArgs, AvailabilitySchema, window_problems
@@ -40,6 +40,7 @@ def requested_window(args: dict) -> Interval:
 def availability(args, equipment_id):
     """Free and busy intervals of an instrument between `from` and `to` (default: the next
     7 days; 31 days at most)"""
+    # Only looking: the token check's row (role, organisation) is the viewer, no User is loaded.
     window = requested_window(args)
     if args.get("from_") and args.get("to"):
         # the same answer for everyone who may see a public instrument: kept (page_cache.py)
@@ -48,9 +49,9 @@ def availability(args, equipment_id):
             return page_cache.cached(
                 (fingerprint.values,), lambda: _availability_json(equipment_id, window)
             )
-    return equipment_availability(visible_equipment(current_actor(), equipment_id), window)
+    return equipment_availability(visible_equipment(token_holder(), equipment_id), window)
 
 
 def _availability_json(equipment_id: int, window: Interval):
-    equipment = visible_equipment(current_actor(), equipment_id)
+    equipment = visible_equipment(token_holder(), equipment_id)
     return jsonify(AvailabilitySchema().dump(equipment_availability(equipment, window)))

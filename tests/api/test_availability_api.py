@@ -8,6 +8,7 @@ Mon-Sun 08:00-20:00 Asia/Shanghai.
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from equipment_share.extensions import db
 from equipment_share.models import MaintenanceBlock, OrganizationStatus, ProductionRun
@@ -196,6 +197,33 @@ def test_an_invisible_instrument_has_no_availability(
     assert availability(client, hidden, headers).status_code == 404
     owner = api_headers(make_user("platform", hidden.platform))
     assert availability(client, hidden, owner).status_code == 200
+    assert availability(client, hidden, api_headers(make_user("admin"))).status_code == 200
+    other_platform = api_headers(make_user("platform"))
+    assert availability(client, hidden, other_platform).status_code == 404
+
+
+@pytest.mark.parametrize("window", ["given", "default"])
+@pytest.mark.parametrize("active", [True, False], ids=["public", "hidden"])
+def test_availability_loads_no_user_beyond_the_token_check(
+    client, make_user, api_headers, make_equipment, window, active
+):
+    """Looking needs the token check's role and organisation only (a public instrument's week
+    at national scale paid a second statement for the User)."""
+    equipment = make_equipment(active=active)
+    headers = api_headers(make_user("platform", equipment.platform))
+    query = {"from": at(TUESDAY, 0), "to": at(WEDNESDAY, 0)} if window == "given" else {}
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert availability(client, equipment, headers, **query).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+    assert len([statement for statement in seen if "users" in statement]) == 1  # the token's
 
 
 # --- the catalogue: instruments free throughout a window ------------------------------------
