@@ -5,8 +5,11 @@ error instead, so equipment_share.errors answers it in the contract's format:
 ``{"error": {"code": "bad_request", "message": ..., "details": {"fields": {field: message}}}}``.
 """
 
+from collections import OrderedDict
+from threading import Lock
+
 import marshmallow as ma
-from flask import Request
+from flask import Request, current_app, request
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -34,6 +37,9 @@ def flatten_messages(messages, prefix: str = "") -> dict[str, str]:
 
 
 class ApiParser(FlaskParser):
+    """webargs' Flask parser: errors in the contract's format, and the queries of schemas that
+    ask for it (`ApiSchema.keep_query_reads`) read once per process."""
+
     # Schema errors are type errors (see fields.py); value errors come from the domain as 422.
     DEFAULT_VALIDATION_STATUS = 400
     # An unknown query parameter is refused rather than silently ignored: a filter the server
@@ -43,6 +49,42 @@ class ApiParser(FlaskParser):
         "query": ma.RAISE,
         "querystring": ma.RAISE,
     }
+
+    KEPT_QUERIES = 256
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._query_reads: OrderedDict[tuple, dict] = OrderedDict()
+        self._lock = Lock()
+
+    def parse(self, argmap, req: Request | None = None, *, location: str | None = None, **options):
+        """A query string reads the same every time (for one schema and the deployment's time
+        zone, which offset-less instants are read in): what a schema that keeps its reads read
+        is kept, in a small per-process LRU (an instrument's week is asked for with the same
+        window by everyone who looks at it). A query that fails is read again every time."""
+        if not (
+            location == "query"
+            and getattr(argmap, "keep_query_reads", False)
+            and options.get("validate") is None
+        ):
+            return super().parse(argmap, req, location=location, **options)
+        key = (
+            argmap,
+            (req or request).query_string,
+            current_app.config["TIMEZONE"],
+            options.get("unknown"),
+        )
+        with self._lock:
+            read = self._query_reads.get(key)
+            if read is not None:
+                self._query_reads.move_to_end(key)
+        if read is None:
+            read = super().parse(argmap, req, location=location, **options)
+            with self._lock:
+                self._query_reads[key] = read
+                while len(self._query_reads) > self.KEPT_QUERIES:
+                    self._query_reads.popitem(last=False)
+        return dict(read)
 
     def _raw_load_json(self, req: Request):
         body = req.get_data(cache=True)

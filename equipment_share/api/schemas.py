@@ -386,6 +386,8 @@ class IntervalSchema(OutputSchema):
 
 
 class AvailabilityArgs(ApiSchema):
+    keep_query_reads = True  # api/parsing.py: everyone asks for the same weeks
+
     from_ = Instant(
         data_key="from", metadata={"description": "Default: now; the window is 31 days at most."}
     )
