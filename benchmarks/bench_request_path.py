@@ -7,9 +7,11 @@ limit raised out of the way.
 Prints the CPU time (time.process_time) per request of GET /api/v1/me (the token check),
 a public instrument's week from GET /api/v1/equipment/1/availability (the page cache's answer)
 and a static file through the app (the framework's own cost), the best of --repeats loops of
---requests each; the test client's own work is in every figure. --profile NAME prints cProfile's
-top functions for one of them (me, availability, static). For paired runs of two versions, run
-it with PYTHONPATH=<the other checkout> from outside both.
+--requests each; the test client's own work is in every figure. --calls adds the Python function
+calls per request of each (cProfile over --requests more: steady on a loaded machine, where CPU
+time is not). --profile NAME prints cProfile's top functions for one of them (me, availability,
+static). For paired runs of two versions, run it with PYTHONPATH=<the other checkout> from
+outside both.
 """
 
 import argparse
@@ -33,6 +35,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--calls", action="store_true", help="function calls per request")
     parser.add_argument("--profile", choices=["me", "availability", "static"])
     options = parser.parse_args()
 
@@ -74,8 +77,11 @@ def main() -> int:
             for _ in range(options.requests):
                 client.get(url, headers=headers)
             loops.append((time.process_time() - started) / options.requests * 1e6)
+        calls = ""
+        if options.calls:
+            calls = f"; {calls_per_request(client, url, headers, options.requests):.0f} calls"
         print(
-            f"{name:13s} {min(loops):7.0f} µs CPU/request (loops: {', '.join(f'{v:.0f}' for v in loops)})"
+            f"{name:13s} {min(loops):7.0f} µs CPU/request (loops: {', '.join(f'{v:.0f}' for v in loops)}){calls}"
         )
     if options.profile:
         url, headers = requests[options.profile]
@@ -89,6 +95,15 @@ def main() -> int:
         print(text.getvalue())
     print(f"load average {os.getloadavg()[0]:.2f}")
     return 0
+
+
+def calls_per_request(client, url: str, headers: dict, requests: int) -> float:
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(requests):
+        client.get(url, headers=headers)
+    profile.disable()
+    return pstats.Stats(profile).total_calls / requests
 
 
 if __name__ == "__main__":
