@@ -1028,9 +1028,11 @@ def _too_complex(name: str) -> ValidationFailed:
 # icalendar's unfolding and line split (icalendar.parser.content_line.UFOLD and NEWLINE)
 _UNFOLD = re.compile(r"(?:(?<!\n)\r\n|(?<![\r\n])\n)(?:\r?\n)*[ \t]")
 _NEWLINE = re.compile(r"\r?\n")
-_PARAM_TEXT = r'(?:"[^"\x00-\x1f\x7f]*"|[^";:,\\\x00-\x1f\x7f]*)'
+# Possessive: a line is read one way only, so a line that does not match (no colon) fails in
+# one pass instead of backtracking through every parameter (a second per megabyte).
+_PARAM_TEXT = r'(?:"[^"\x00-\x1f\x7f]*+"|[^";:,\\\x00-\x1f\x7f]*+)'
 _CONTENT_LINE = re.compile(
-    rf"([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+={_PARAM_TEXT}(?:,{_PARAM_TEXT})*)*):(.*)", re.DOTALL
+    rf"([A-Za-z0-9-]++)((?:;[A-Za-z0-9-]++={_PARAM_TEXT}(?:,{_PARAM_TEXT})*+)*+):(.*)", re.DOTALL
 )
 _COMPONENT_NAME = re.compile(r"[A-Za-z0-9-]+")
 _VALUE_PARAMETER = re.compile(r";VALUE=", re.IGNORECASE)
