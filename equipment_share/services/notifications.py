@@ -6,13 +6,16 @@ platform's shared mailbox receives them. Each carries the booking as an .ics fil
 /bookings/<id>.ics serves to the recipient, so a calendar client adds the booking and updates it
 with each later mail (same UID, higher SEQUENCE, STATUS:CANCELLED once cancelled or rejected).
 
-The booking's transaction writes one outbox row per event, with its subject and text and the
-kind of notice it leaves; who is told, their notices and group-robot posts, and the .ics each
-mail recipient gets are worked out when it is sent (`expand_booking_events`), outside the
-booking's transaction, which no longer reads the platform's users. A booking's notices so appear
-when its mail is sent: right after the commit where SMTP is configured, else at the next
-`flask send-mail` (every minute from the timer). The .ics and the notice's values are the
-booking as it is then: a mail sent after a later change carries the newer state (a higher
+The booking's transaction writes one outbox row per event, naming the kind of notice it leaves
+and who made the change; the mail's subject and text, who is told, their notices and
+group-robot posts, and the .ics each mail recipient gets are worked out when it is sent
+(`expand_booking_events`), outside the booking's transaction, which no longer reads the
+platform's users nor formats dates and fees. A booking's notices so appear when its mail is
+sent: right after the commit where SMTP is configured, else at the next `flask send-mail`
+(every minute from the timer). The mail's text states the booking's status and reason as the
+event left them (`EVENT_STATUS`; a rejection and a cancellation are final, so their reason is
+still the booking's); the instrument's and the enterprise's names, the .ics and the notice's
+values are as they are then: a mail sent after a later change carries the newer state (a higher
 SEQUENCE), which a calendar client keeps anyway.
 
 Sending takes each row under a row lock that other senders skip (PostgreSQL: FOR UPDATE SKIP
@@ -31,6 +34,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import make_transient_to_detached
 
 from equipment_share.database import note_write, request_committed
+from equipment_share.domain.bookings import BookingStatus
 from equipment_share.extensions import db
 from equipment_share.i18n import format_money, format_money_code
 from equipment_share.models import Booking, OutboxMessage, Role, UsageRecord, User, utcnow
@@ -56,6 +60,17 @@ EARLIER_EVENTS = {
     "rejected": "booking_rejected",
     "cancelled": "booking_cancelled",
 }
+# The booking's status right after each event, which its mail states even when the booking has
+# moved on by the time the mail is written (approved before its request's mail went out, say).
+EVENT_STATUS = {
+    "booking_requested": BookingStatus.PENDING,
+    "booking_confirmed": BookingStatus.CONFIRMED,
+    "booking_approved": BookingStatus.CONFIRMED,
+    "booking_rejected": BookingStatus.REJECTED,
+    "booking_cancelled": BookingStatus.CANCELLED,
+}
+# Events that leave a reason on the booking; the others leave none (states they leave are final).
+EVENTS_WITH_REASON = ("booking_rejected", "booking_cancelled")
 STATUS_WORDS = {
     "pending": ("待审核", "pending approval"),
     "confirmed": ("已确认", "confirmed"),
@@ -98,7 +113,8 @@ def _compose(booking: Booking, kind: str) -> tuple[str, str]:
         else (f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}")
     )
     event_zh, event_en = EVENTS[kind]
-    status_zh, status_en = STATUS_WORDS[booking.status.value]
+    status_zh, status_en = STATUS_WORDS[EVENT_STATUS[kind].value]
+    reason = booking.status_reason if kind in EVENTS_WITH_REASON else ""
     equipment = booking.equipment
     subject = f"【仪器共享】{event_zh} {equipment.name} {when} / {event_en}"
     lines = [
@@ -108,8 +124,8 @@ def _compose(booking: Booking, kind: str) -> tuple[str, str]:
         f"状态：{status_zh}",
         f"预计费用：{format_money(booking.estimated_fee, 'zh_CN')}",
     ]
-    if booking.status_reason:
-        lines.append(f"原因：{booking.status_reason}")
+    if reason:
+        lines.append(f"原因：{reason}")
     lines += [
         "",
         f"{event_en}: {equipment.name_en or equipment.name}",
@@ -119,8 +135,8 @@ def _compose(booking: Booking, kind: str) -> tuple[str, str]:
         f"Estimated fee: {format_money_code(booking.estimated_fee)}",
         f"Booking no. {booking.id}",
     ]
-    if booking.status_reason:
-        lines.append(f"Reason: {booking.status_reason}")
+    if reason:
+        lines.append(f"Reason: {reason}")
     return subject, "\n".join(lines) + "\n"
 
 
@@ -131,17 +147,16 @@ def _notice_kind(booking: Booking, event: str) -> str:
 
 
 def booking_event(booking: Booking, event: str, *, actor: User | None = None) -> OutboxMessage:
-    """One outbox row for the event ("booked", "approved", "rejected" or "cancelled"): its
-    mail's text and the kind of notice it leaves; who is told is worked out when it is sent
+    """One outbox row for the event ("booked", "approved", "rejected" or "cancelled"), named by
+    the kind of notice it leaves; the mail's text and who is told are worked out when it is sent
     (`expand_booking_events`). `actor`, who made the change, is not told."""
     kind = _notice_kind(booking, event)
     if kind not in EVENTS:
         raise ValueError(f"unknown booking event: {event!r}")
-    subject, body = _compose(booking, kind)
     values = {
         "recipient": "",
-        "subject": subject,
-        "body": body,
+        "subject": "",
+        "body": "",
         "booking_id": booking.id,
         "created_at": utcnow(),
         "sent_at": None,
@@ -187,13 +202,15 @@ def _expand(row: OutboxMessage, booking: Booking) -> int:
     if row.event in EVENTS:
         _announce_booking(booking, row, platform_users)
     recipients = _mail_recipients(booking, platform_users)
+    # an event queued before the text moved to send time has its text
+    subject, body = (row.subject, row.body) if row.subject else _compose(booking, kind)
     for recipient in recipients:
         calendar = single_booking_feed(recipient, booking)
         db.session.add(
             OutboxMessage(
                 recipient=recipient.email,
-                subject=row.subject,
-                body=row.body,
+                subject=subject,
+                body=body,
                 booking_id=booking.id,
                 created_at=row.created_at,
                 attachment_name=calendar.filename,

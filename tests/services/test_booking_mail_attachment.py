@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 import vobject
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from equipment_share.extensions import db
 from equipment_share.models import OutboxMessage
-from equipment_share.services import bookings
+from equipment_share.services import bookings, notifications
 from equipment_share.services.booking_calendar import single_booking_feed
 from equipment_share.services.notifications import expand_booking_events, send_pending
 from tests.clock import SHANGHAI, local
@@ -185,12 +185,75 @@ def test_the_booking_transaction_writes_one_unaddressed_row_per_event(setting):
     [row] = db.session.scalars(select(OutboxMessage)).all()
     # named by the notice it leaves (the instrument needs approval: a request)
     assert (row.event, row.recipient, row.attachment) == ("booking_requested", "", None)
-    assert row.booking_id == booked.id and "拉曼光谱仪" in row.subject
+    # the text is written when it is sent too
+    assert (row.booking_id, row.subject, row.body) == (booked.id, "", "")
 
     mails = mails_since(0)
     assert sorted(mail.recipient for mail in mails) == sorted([sme_user.email, platform_user.email])
-    assert all(mail.event == "" and mail.subject == row.subject for mail in mails)
+    assert all(mail.event == "" and "拉曼光谱仪" in mail.subject for mail in mails)
     assert db.session.get(OutboxMessage, row.id) is None  # replaced by the addressed mails
+
+
+def test_each_mail_states_the_booking_as_its_event_left_it(setting, make_equipment):
+    """The text written at send time is the text the event's own transaction would have
+    written, however the booking moved on before sending: each event's status and reason are
+    the booking's right after it (what the text used to be composed from)."""
+    equipment, sme_user, platform_user = setting
+    at_once = make_equipment(equipment.platform, name="电镜", requires_approval=False)
+    stories = [
+        (equipment, [("approve", None), ("cancel", "样品未准备好")]),
+        (equipment, [("reject", "仪器校准")]),
+        (equipment, [("cancel", "改期")]),
+        (at_once, [("cancel", "Plans changed")]),
+        (at_once, []),
+    ]
+    expected: list[tuple[int, str, str]] = []
+    for number, (instrument, steps) in enumerate(stories):
+        booked = bookings.create_booking(
+            sme_user, instrument.id, local(DAY, 8 + 2 * number), local(DAY, 9 + 2 * number)
+        )
+        kind = "booking_requested" if instrument.requires_approval else "booking_confirmed"
+        expected.append(_text_now(booked, kind))
+        for action, reason in steps:
+            actor = sme_user if action == "cancel" else platform_user
+            if action == "approve":
+                bookings.approve(actor, booked)
+            else:
+                getattr(bookings, action)(actor, booked, reason)
+            kind = {"approve": "booking_approved", "reject": "booking_rejected"}.get(
+                action, "booking_cancelled"
+            )
+            expected.append(_text_now(booked, kind))
+        db.session.commit()
+
+    written = {(mail.booking_id, mail.subject, mail.body) for mail in mails_since(0)}
+
+    assert written == set(expected)
+    assert len(expected) == 10
+
+
+def _text_now(booking, kind: str) -> tuple[int, str, str]:
+    """The mail's text as the event's transaction would write it, checking that what it is
+    composed from (the event's status and reason) is the booking's own state right now."""
+    assert notifications.EVENT_STATUS[kind] == booking.status
+    if kind not in notifications.EVENTS_WITH_REASON:
+        assert booking.status_reason == ""
+    return (booking.id, *notifications._compose(booking, kind))
+
+
+def test_an_event_queued_with_its_text_is_mailed_with_it(setting):
+    """Rows queued before the text moved to send time carry their subject and body."""
+    booked = book(setting)
+    db.session.execute(update(OutboxMessage).values(subject="旧主题", body="旧正文\n"))
+    db.session.commit()
+
+    mails = mails_since(0)
+
+    assert len(mails) == 2
+    assert all(
+        (mail.booking_id, mail.subject, mail.body) == (booked.id, "旧主题", "旧正文\n")
+        for mail in mails
+    )
 
 
 def test_a_mail_addressed_after_a_later_change_carries_the_newer_state(setting):
