@@ -5,12 +5,14 @@ its audit entry and its notifications in one transaction, and raises a domain er
 changes nothing) when a rule says no.
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, load_only, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from equipment_share.database import note_write
@@ -36,14 +38,18 @@ from equipment_share.domain.errors import (
     RuleViolation,
     ValidationFailed,
 )
-from equipment_share.domain.fees import estimate_for
+from equipment_share.domain.fees import RateCard, estimate_for
 from equipment_share.domain.fields import check_interval, check_text, clean_reason
+from equipment_share.domain.rate_cards import to_rate_card
 from equipment_share.extensions import db
 from equipment_share.models import (
     Booking,
     Equipment,
+    IdleWindow,
+    IdleWindowKind,
     MaintenanceBlock,
     Organization,
+    OrganizationStatus,
     ProductionRun,
     RateCardVersion,
     Role,
@@ -67,7 +73,7 @@ from equipment_share.services.locks import lock_booking, lock_equipment_for_book
 PURPOSE_MAX_LENGTH = 2000
 
 
-def booking_rules(equipment: Equipment) -> BookingRules:
+def booking_rules(equipment: "Equipment | InstrumentToBook") -> BookingRules:
     return BookingRules(
         slot_minutes=equipment.slot_minutes,
         min_booking_minutes=equipment.min_booking_minutes,
@@ -119,65 +125,151 @@ def _overlaps_requested_slot(kind: str, table):
     return exists(query).label(kind)
 
 
-def _check_bookable(equipment: Equipment, interval: Interval, blockers: set[str]) -> None:
-    if not is_bookable(interval, equipment_idle_time(equipment, interval)):
+def _check_bookable(instrument: "InstrumentToBook", interval: Interval, blockers: set[str]) -> None:
+    if not is_bookable(interval, equipment_idle_time(instrument, interval)):
         raise OutsideIdleWindow(N_("The instrument is not offered at that time."))
     if blockers & {"production", "maintenance"}:
         raise OutsideIdleWindow(
             N_("The instrument is busy with production or maintenance at that time.")
         )
     if "booking" in blockers:
-        raise conflict_error(equipment.id, interval)
+        raise conflict_error(instrument.id, interval)
 
 
 # What booking reads of the instrument (its row has many more columns: description, photo,
-# calendar settings ...), and of its platform whether it is approved.
-BOOKING_READS = (
-    Equipment.platform_id,
-    Equipment.name,
-    Equipment.name_en,
-    Equipment.timezone,
-    Equipment.active,
-    Equipment.requires_approval,
-    Equipment.slot_minutes,
-    Equipment.min_booking_minutes,
-    Equipment.max_booking_minutes,
-    Equipment.lead_time_hours,
-    Equipment.horizon_days,
-    Equipment.cancellation_deadline_hours,
-    *(getattr(Equipment, name) for name in rate_cards.LISTED_FIELDS),
+# calendar settings ...), of its idle windows, and of the rate card version in force.
+INSTRUMENT_READS = (
+    "id",
+    "platform_id",
+    "timezone",
+    "active",
+    "requires_approval",
+    "slot_minutes",
+    "min_booking_minutes",
+    "max_booking_minutes",
+    "lead_time_hours",
+    "horizon_days",
+    *rate_cards.LISTED_FIELDS,
 )
+WINDOW_READS = (
+    "kind",
+    "weekdays",
+    "start_time",
+    "end_time",
+    "valid_from",
+    "valid_to",
+    "start_at",
+    "end_at",
+)
+CARD_READS = ("id", *rate_cards.STORED_FIELDS)
 
-# The instrument :equipment_id with its platform, its idle windows, the rate card in force at
-# :at, and which kinds of busy time overlap [:start, :end), in one statement, built once (a
-# booking binds its values; SQLAlchemy caches the SQL).
+
+class PlatformStanding(NamedTuple):
+    """The instrument's platform as `can_see_equipment` asks it: whether it is approved."""
+
+    status: OrganizationStatus
+    is_approved = Organization.is_approved  # the model's own rule
+
+
+class IdleWindowRead(NamedTuple):
+    """An idle window's columns, which `equipment_idle_time` reads as an IdleWindow's."""
+
+    kind: IdleWindowKind
+    weekdays: str
+    start_time: time | None
+    end_time: time | None
+    valid_from: date | None
+    valid_to: date | None
+    start_at: datetime | None
+    end_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InstrumentToBook:
+    """What booking reads of an instrument, as plain values: the booking rules, the idle windows
+    and the platform's standing answer to the same names as on an Equipment (the rules and
+    access checks take either), the rate card in force already made (`card`, `card_id`)."""
+
+    id: int
+    platform_id: int
+    timezone: str
+    active: bool
+    requires_approval: bool
+    slot_minutes: int
+    min_booking_minutes: int
+    max_booking_minutes: int
+    lead_time_hours: int
+    horizon_days: int
+    hourly_rate: Decimal
+    setup_fee: Decimal
+    min_charge_minutes: int
+    billing_increment_minutes: int
+    platform: PlatformStanding
+    idle_windows: list[IdleWindowRead]
+    card_id: int | None
+    card: RateCard
+
+
+EQUIPMENT, WINDOWS, CARDS = Equipment.__table__, IdleWindow.__table__, RateCardVersion.__table__
+PLATFORMS = Organization.__table__
+
+# The instrument :equipment_id with its platform's status, its idle windows (one row each, or
+# one row without), the rate card in force at :at, and which kinds of busy time overlap
+# [:start, :end), in one Core statement built once (a booking binds its values; SQLAlchemy
+# caches the SQL). Plain rows, not ORM objects: loading an Equipment with its platform, card and
+# windows through the ORM cost about a sixth of a booking's CPU (benchmarks/profile_booking.py).
 INSTRUMENT_TO_BOOK = (
     select(
-        Equipment,
-        RateCardVersion,
+        *(EQUIPMENT.c[name] for name in INSTRUMENT_READS),
+        PLATFORMS.c.status.label("platform_status"),
+        *(CARDS.c[name].label(f"card_{name}") for name in CARD_READS),
+        *(WINDOWS.c[name].label(f"window_{name}") for name in WINDOW_READS),
         *(_overlaps_requested_slot(kind, table) for kind, table in BLOCKERS),
     )
-    .outerjoin(
-        RateCardVersion,
-        # the equality first, so the subquery runs for this instrument's versions only
-        and_(
-            RateCardVersion.equipment_id == Equipment.id,
-            RateCardVersion.id == rate_cards.in_force_id(bindparam("at")),
-        ),
+    .select_from(
+        EQUIPMENT.join(PLATFORMS, PLATFORMS.c.id == EQUIPMENT.c.platform_id)
+        .outerjoin(
+            CARDS,
+            # the equality first, so the subquery runs for this instrument's versions only
+            and_(
+                CARDS.c.equipment_id == EQUIPMENT.c.id,
+                CARDS.c.id == rate_cards.in_force_id(bindparam("at")),
+            ),
+        )
+        .outerjoin(WINDOWS, WINDOWS.c.equipment_id == EQUIPMENT.c.id)
     )
-    .where(Equipment.id == bindparam("equipment_id"))
-    .options(
-        load_only(*BOOKING_READS),
-        joinedload(Equipment.platform, innerjoin=True).load_only(Organization.status),
-        joinedload(Equipment.idle_windows),
-    )
-    .execution_options(populate_existing=True)
+    .where(EQUIPMENT.c.id == bindparam("equipment_id"))
+    .order_by(WINDOWS.c.id)
 )
+
+
+def _instrument_to_book(rows) -> InstrumentToBook:
+    first = rows[0]
+    values = {name: first[name] for name in INSTRUMENT_READS}
+    if first.card_id is None:  # no version yet: the instrument's listed fields
+        card = to_rate_card(
+            {name: values[name] for name in rate_cards.LISTED_FIELDS}, values["timezone"]
+        )
+    else:
+        stored = {name: first[f"card_{name}"] for name in rate_cards.STORED_FIELDS}
+        card = to_rate_card(stored, values["timezone"])
+    windows = [
+        IdleWindowRead(*(row[f"window_{name}"] for name in WINDOW_READS))
+        for row in rows
+        if row.window_kind is not None
+    ]
+    return InstrumentToBook(
+        **values,
+        platform=PlatformStanding(first.platform_status),
+        idle_windows=windows,
+        card_id=first.card_id,
+        card=card,
+    )
 
 
 def _lock_and_load(
     actor: User, equipment_id: int, at: datetime, interval: Interval
-) -> tuple[Equipment, RateCardVersion | None, set[str]]:
+) -> tuple[InstrumentToBook, set[str]]:
     """Lock the instrument's row, then read it with its platform, its idle windows, the rate
     card in force at `at` and what else overlaps the interval. The read comes after the lock
     (its own statement), so it sees what a transaction that held the lock committed (a
@@ -185,12 +277,14 @@ def _lock_and_load(
     the joined tables as they were before it waited."""
     lock_equipment_for_booking(equipment_id)
     values = {"equipment_id": equipment_id, "at": at, "start": interval.start, "end": interval.end}
-    rows = db.session.execute(INSTRUMENT_TO_BOOK, values).unique().all()
-    if not rows or not can_see_equipment(actor, rows[0][0]):
+    rows = db.session.connection().execute(INSTRUMENT_TO_BOOK, values).mappings().all()
+    if not rows:
         raise NotFound()
-    equipment, version, *overlapping = rows[0]
-    blockers = {kind for (kind, _), overlaps in zip(BLOCKERS, overlapping, strict=True) if overlaps}
-    return equipment, version, blockers
+    instrument = _instrument_to_book(rows)
+    if not can_see_equipment(actor, instrument):
+        raise NotFound()
+    blockers = {kind for kind, _ in BLOCKERS if rows[0][kind]}
+    return instrument, blockers
 
 
 def may_book(actor: User | None, equipment: Equipment) -> bool:
@@ -217,29 +311,31 @@ def create_booking(
     category = parse_purpose_category(purpose_category)
     actor_id, organization_id = actor.id, actor.organization_id
     now = now or utcnow()
-    equipment, version, blockers = _lock_and_load(actor, equipment_id, now, interval)
-    if not equipment.active:
+    instrument, blockers = _lock_and_load(actor, equipment_id, now, interval)
+    if not instrument.active:
         raise RuleViolation(
             N_("The instrument is not open for booking."), details={"rule": "inactive"}
         )
-    check_booking_rules(interval, booking_rules(equipment), now)
-    _check_bookable(equipment, interval, blockers)
-    version, card = rate_cards.rate_card_of(equipment, version)
+    check_booking_rules(interval, booking_rules(instrument), now)
+    _check_bookable(instrument, interval, blockers)
+    card = instrument.card
     created_at = utcnow()
     values = {
-        "equipment_id": equipment.id,
+        "equipment_id": instrument.id,
         "organization_id": organization_id,
         "booked_by_id": actor_id,
         "start_at": interval.start,
         "end_at": interval.end,
-        "status": BookingStatus.PENDING if equipment.requires_approval else BookingStatus.CONFIRMED,
+        "status": (
+            BookingStatus.PENDING if instrument.requires_approval else BookingStatus.CONFIRMED
+        ),
         "purpose": (purpose or "").strip(),
         "purpose_category": category,
         "hourly_rate": card.hourly_rate,
         "setup_fee": card.setup_fee,
         "min_charge_minutes": card.min_charge_minutes,
         "billing_increment_minutes": card.billing_increment_minutes,
-        "rate_card_id": version.id if version else None,
+        "rate_card_id": instrument.card_id,
         "estimated_fee": estimate_for(interval, card),
         "status_reason": "",
         "late_cancellation": False,
@@ -248,7 +344,6 @@ def create_booking(
         "updated_at": created_at,
     }
     booking = _insert_or_conflict(values, interval)
-    set_committed_value(booking, "equipment", equipment)
     set_committed_value(booking, "usage_record", None)  # a new booking has none: no query
     notifications.booking_event(booking, "booked")
     # Last: extending the audit chain serialises every writer until commit.
