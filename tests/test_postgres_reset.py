@@ -74,6 +74,7 @@ def test_a_schema_a_test_changed_is_made_again(change):
     ).all()
     assert sorted(triggers) == [
         ("audit_entries_append_only", "O"),
+        ("audit_entries_chain_head", "O"),
         ("audit_entries_no_truncate", "O"),
     ]
     assert db.session.scalar(text("SELECT to_regclass('left_behind')")) is None

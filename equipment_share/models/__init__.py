@@ -1,6 +1,6 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
-from equipment_share.models.audit import AuditEntry
+from equipment_share.models.audit import AuditChainHead, AuditEntry
 from equipment_share.models.base import Base, Money, Rate, UTCDateTime, utcnow
 from equipment_share.models.bookings import Booking, MaintenanceBlock, ProductionRun
 from equipment_share.models.catalogue import CatalogueRevision
@@ -57,6 +57,7 @@ __all__ = [
     "Rate",
     "SubsidyPolicy",
     "ApiToken",
+    "AuditChainHead",
     "AuditEntry",
     "Booking",
     "MaintenanceBlock",

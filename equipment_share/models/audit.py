@@ -37,6 +37,39 @@ class AuditEntry(Base):
     entry_hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditChainHead(Base):
+    """The audit chain's last entry: one row (id 1) with its position and hash. Appending an
+    entry locks this row and reads the previous position and hash in one statement
+    (services/audit.py); a trigger on audit_entries moves it on with every entry written, however
+    written (CHAIN_HEAD_FOLLOWS). Missing until the first entry is appended through the app."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    position: Mapped[int]
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+# Each new entry moves the chain's head on (never back, whatever order entries are written in).
+_FOLLOW = (
+    "INSERT INTO audit_chain_head (id, position, entry_hash) "
+    "VALUES (1, NEW.position, NEW.entry_hash) "
+    "ON CONFLICT (id) DO UPDATE SET position = excluded.position, "
+    "entry_hash = excluded.entry_hash WHERE audit_chain_head.position < excluded.position;"
+)
+CHAIN_HEAD_FOLLOWS = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS audit_entries_chain_head AFTER INSERT ON audit_entries "
+        f"BEGIN {_FOLLOW} END"
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_chain_head_follows() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN {_FOLLOW} RETURN NULL; END $$",
+        "CREATE TRIGGER audit_entries_chain_head AFTER INSERT ON audit_entries "
+        "FOR EACH ROW EXECUTE FUNCTION audit_chain_head_follows()",
+    ],
+}
+
 # The database refuses to change or remove an entry, whatever the application does.
 APPEND_ONLY = {
     "sqlite": [
@@ -55,7 +88,7 @@ APPEND_ONLY = {
     ],
 }
 for dialect, statements in APPEND_ONLY.items():
-    for statement in statements:
+    for statement in (*statements, *CHAIN_HEAD_FOLLOWS[dialect]):
         event.listen(
             AuditEntry.__table__, "after_create", DDL(statement).execute_if(dialect=dialect)
         )

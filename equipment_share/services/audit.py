@@ -1,9 +1,11 @@
 """The audit log: every change to a business object appends one entry in the same transaction.
 
 Entries are chained by hash (domain/audit_chain.py). Appending is serialised so two
-transactions cannot both extend the chain from the same entry: on PostgreSQL by a transaction
-advisory lock, on SQLite by the database write lock, which the flush of the business change
-takes before the last hash is read. The unique `position` is the final guard.
+transactions cannot both extend the chain from the same entry: on PostgreSQL by the lock on the
+chain's head row (AuditChainHead), taken by the statement that reads the previous position and
+hash (SELECT ... FOR UPDATE reads the row as the transaction that held it left it), on SQLite by
+the database write lock, which the flush of the business change takes before the head is read.
+A trigger on the entries moves the head on. The unique `position` is the final guard.
 
 The entry is written by one INSERT of its table (not through the session's unit of work, which
 cost about as much CPU as the statement itself on the booking path): it is hashed from the values
@@ -25,14 +27,18 @@ from equipment_share.domain.audit_chain import (
     json_value,
 )
 from equipment_share.extensions import db
-from equipment_share.models import AuditEntry, User, utcnow
+from equipment_share.models import AuditChainHead, AuditEntry, User, utcnow
 
-# An arbitrary constant naming the audit chain's advisory lock on PostgreSQL.
+# An arbitrary constant naming the advisory lock under which the chain's head row is made
+# (PostgreSQL), when it is missing: before the first entry, or once the tables are emptied.
 AUDIT_CHAIN_LOCK = 7_340_213
 LOCK_THE_CHAIN = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=AUDIT_CHAIN_LOCK)
 LAST_ENTRY = (
     select(AuditEntry.position, AuditEntry.entry_hash).order_by(AuditEntry.position.desc()).limit(1)
 )
+HEAD = AuditChainHead.__table__
+LOCK_HEAD = select(HEAD.c.position, HEAD.c.entry_hash).where(HEAD.c.id == 1).with_for_update()
+START_HEAD = insert(HEAD).values(id=1)
 CHAIN_COLUMNS = (*HASHED_FIELDS, "id", "previous_hash", "entry_hash")
 APPEND_ENTRY = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
 
@@ -50,12 +56,10 @@ def record(
 ) -> AuditEntry:
     session = db.session
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(LOCK_THE_CHAIN)
-    last = session.execute(LAST_ENTRY).first()
-    position, previous_hash = (last.position + 1, last.entry_hash) if last else (1, GENESIS_HASH)
+    connection = session.connection()
+    last_position, previous_hash = _lock_head(connection)
     values = {
-        "position": position,
+        "position": last_position + 1,
         "created_at": utcnow(),
         "actor_id": actor.id if actor else None,
         "object_type": object_type,
@@ -68,11 +72,29 @@ def record(
         "previous_hash": previous_hash,
     }
     values["entry_hash"] = entry_hash(values, previous_hash)
-    values["id"] = session.connection().execute(APPEND_ENTRY, values).scalar_one()
+    values["id"] = connection.execute(APPEND_ENTRY, values).scalar_one()
     note_write(session)  # as a flush would (hold_sqlite_write_lock keeps the transaction)
     entry = AuditEntry(**values)
     make_transient_to_detached(entry)  # the row as written, not pending in the session
     return entry
+
+
+def _lock_head(connection) -> tuple[int, str]:
+    """The chain's last position and hash, its head row locked until commit (PostgreSQL)."""
+    head = connection.execute(LOCK_HEAD).first()
+    if head is not None:
+        return head.position, head.entry_hash
+    # No head row yet: made from the last entry, by one transaction at a time; one that waited
+    # finds it made (a new statement reads what the first committed).
+    if connection.dialect.name == "postgresql":
+        connection.execute(LOCK_THE_CHAIN)
+        head = connection.execute(LOCK_HEAD).first()
+        if head is not None:
+            return head.position, head.entry_hash
+    last = connection.execute(LAST_ENTRY).first()
+    position, previous_hash = (last.position, last.entry_hash) if last else (0, GENESIS_HASH)
+    connection.execute(START_HEAD, {"position": position, "entry_hash": previous_hash})
+    return position, previous_hash
 
 
 def value_changes(before: dict, after: dict) -> dict:

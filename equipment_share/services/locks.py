@@ -47,5 +47,6 @@ def lock_equipment_for_booking(equipment_id: int) -> None:
     guarantee. SQLite: the write lock, so check-then-insert cannot interleave with another process.
     """
     hold_sqlite_write_lock()
-    if db.session.get_bind().dialect.name != "sqlite":
-        db.session.execute(LOCK_EQUIPMENT, {"equipment_id": equipment_id})
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(LOCK_EQUIPMENT, {"equipment_id": equipment_id})

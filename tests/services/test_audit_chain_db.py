@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from equipment_share.domain.audit_chain import GENESIS_HASH, entry_hash
 from equipment_share.extensions import db
-from equipment_share.models import AuditEntry
+from equipment_share.models import AuditChainHead, AuditEntry
 from equipment_share.services import audit, bookings, rate_cards, usage
 from tests.clock import SHANGHAI
 
@@ -272,3 +273,68 @@ def test_the_database_refuses_to_change_or_remove_an_entry(history, statement):
 
     after = [(entry.position, entry.reason) for entry in db.session.scalars(select(AuditEntry))]
     assert after == before
+
+
+def chain_head() -> tuple[int, str] | None:
+    row = db.session.execute(select(AuditChainHead.position, AuditChainHead.entry_hash)).first()
+    return tuple(row) if row else None
+
+
+def test_the_chain_head_is_the_last_entry(history):
+    """Appending reads the previous hash from the head row: it is always the last entry's."""
+    assert chain_head() == audit.head()
+    audit.record(None, "booking", history.id, "note", reason="one more")
+    db.session.commit()
+
+    assert chain_head() == audit.head() == (entry_count(), entry_at(entry_count()).entry_hash)
+    assert audit.verify_chain() == (entry_count(), None)
+
+
+def test_an_entry_written_without_the_service_moves_the_head_on(history):
+    """The trigger keeps the head, however an entry is written (a seed, a bulk load)."""
+    position, previous_hash = audit.head()
+    values = {
+        "position": position + 1,
+        "created_at": datetime.now(UTC),
+        "actor_id": None,
+        "object_type": "booking",
+        "object_id": history.id,
+        "action": "note",
+        "from_state": "",
+        "to_state": "",
+        "reason": "written by hand",
+        "changes": {},
+        "previous_hash": previous_hash,
+    }
+    values["entry_hash"] = entry_hash(values, previous_hash)
+    db.session.execute(insert(AuditEntry), [values])
+    db.session.commit()
+
+    assert chain_head() == (position + 1, values["entry_hash"])
+    audit.record(None, "booking", history.id, "note", reason="after it")
+    db.session.commit()
+    assert audit.verify_chain() == (position + 2, None)
+
+
+def test_a_missing_head_is_made_again_from_the_last_entry(history):
+    """Before the first append, or once the tables are emptied, there is no head row: the next
+    append makes it from the last entry and the chain goes on unbroken."""
+    before = entry_count()
+    db.session.execute(delete(AuditChainHead))
+    db.session.commit()
+
+    audit.record(None, "booking", history.id, "note", reason="after the head went")
+    db.session.commit()
+
+    assert chain_head() == audit.head() and audit.head()[0] == before + 1
+    assert audit.verify_chain() == (before + 1, None)
+
+
+def test_the_first_entry_makes_the_head(app, make_user):
+    assert chain_head() is None and entry_count() == 0
+
+    entry = audit.record(make_user("admin"), "user", 1, "note")
+    db.session.commit()
+
+    assert (entry.position, entry.previous_hash) == (1, GENESIS_HASH)
+    assert chain_head() == (1, entry.entry_hash)
