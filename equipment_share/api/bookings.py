@@ -1,5 +1,6 @@
 """Bookings: an SME asks for a slot; the platform approves or rejects; either side cancels."""
 
+from flask import jsonify
 from sqlalchemy.orm import selectinload
 
 from equipment_share.api.auth import current_actor
@@ -12,6 +13,7 @@ from equipment_share.api.schemas import (
     BookingPageSchema,
     BookingSchema,
     ReasonSchema,
+    booking_answer,
 )
 from equipment_share.domain.bookings import BookingStatus
 from equipment_share.domain.errors import N_, Message, ValidationFailed
@@ -35,8 +37,9 @@ blp = ApiBlueprint(
 REQUIRED_TIME = Message(N_("A date and time is required."))
 
 
+# The schema made once, not per request (webargs makes one from a class each time).
 @blp.route("/bookings", methods=["POST"])
-@blp.arguments(BookingCreateSchema)
+@blp.arguments(BookingCreateSchema())
 @blp.response(201, BookingSchema)
 @blp.errors(403, 404, 409, 422)
 def create(values):
@@ -55,7 +58,7 @@ def create(values):
     }
     if missing:
         raise ValidationFailed(missing)
-    return create_booking(
+    booking = create_booking(
         actor,
         values["equipment_id"],
         values["start"],
@@ -63,6 +66,7 @@ def create(values):
         values.get("purpose", ""),
         purpose_category=values.get("purpose_category"),
     )
+    return jsonify(booking_answer(booking)), 201  # BookingSchema's answer, built directly
 
 
 @blp.route("/bookings")
