@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import jsonify
+from sqlalchemy.orm import joinedload
 
 from equipment_share import page_cache
 from equipment_share.api.auth import token_holder
@@ -11,6 +12,7 @@ from equipment_share.api.fields import ID_CONVERTER as ID
 from equipment_share.api.schemas import AvailabilityArgs, AvailabilitySchema, window_problems
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.errors import ValidationFailed
+from equipment_share.models import Equipment
 from equipment_share.services.access import visible_equipment
 from equipment_share.services.availability import equipment_availability
 from equipment_share.services.equipment import upcoming_window
@@ -18,6 +20,9 @@ from equipment_share.services.page_fingerprints import instrument_fingerprint
 
 blp = ApiBlueprint("availability", __name__, description="Free and busy time of an instrument.")
 
+# what the access check and the idle time read, in the instrument's own statement (at national
+# scale each lazy load was a round trip of its own)
+WITH_PLATFORM_AND_WINDOWS = (joinedload(Equipment.platform), joinedload(Equipment.idle_windows))
 DEFAULT_DAYS = 7
 MAX_DAYS = 31
 
@@ -49,9 +54,10 @@ def availability(args, equipment_id):
             return page_cache.cached(
                 (fingerprint.values,), lambda: _availability_json(equipment_id, window)
             )
-    return equipment_availability(visible_equipment(token_holder(), equipment_id), window)
+    equipment = visible_equipment(token_holder(), equipment_id, options=WITH_PLATFORM_AND_WINDOWS)
+    return equipment_availability(equipment, window)
 
 
 def _availability_json(equipment_id: int, window: Interval):
-    equipment = visible_equipment(token_holder(), equipment_id)
+    equipment = visible_equipment(token_holder(), equipment_id, options=WITH_PLATFORM_AND_WINDOWS)
     return jsonify(AvailabilitySchema().dump(equipment_availability(equipment, window)))

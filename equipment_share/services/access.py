@@ -59,8 +59,10 @@ def can_see_equipment(viewer: User | None, equipment: Equipment) -> bool:
     return owns_equipment(viewer, equipment) or viewer.role in (Role.ADMIN, Role.FINANCE)
 
 
-def visible_equipment(viewer: User | None, equipment_id: int) -> Equipment:
-    equipment = db.session.get(Equipment, equipment_id)
+def visible_equipment(viewer: User | None, equipment_id: int, *, options=()) -> Equipment:
+    """The instrument when the viewer may see it, else 404; `options` are loader options for
+    what the caller reads next (e.g. `WITH_PLATFORM_AND_WINDOWS`)."""
+    equipment = db.session.get(Equipment, equipment_id, options=options)
     if equipment is None or not can_see_equipment(viewer, equipment):
         raise NotFound()
     return equipment

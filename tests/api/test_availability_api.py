@@ -226,6 +226,36 @@ def test_availability_loads_no_user_beyond_the_token_check(
     assert len([statement for statement in seen if "users" in statement]) == 1  # the token's
 
 
+@pytest.mark.parametrize("window", ["given", "default"])
+@pytest.mark.parametrize("active", [True, False], ids=["public", "hidden"])
+def test_the_instrument_is_read_with_its_platform_and_idle_windows(
+    client, make_user, api_headers, make_equipment, window, active
+):
+    """Not cached, a week is the token check, the fingerprint (for a given window), the
+    instrument with its platform and idle windows in one statement, and the blocks: at national
+    scale each lazy load of the platform or the windows was a round trip of its own."""
+    equipment = make_equipment(active=active)
+    headers = api_headers(make_user("platform", equipment.platform))
+    query = {"from": at(TUESDAY, 0), "to": at(WEDNESDAY, 0)} if window == "given" else {}
+    url = f"/api/v1/equipment/{equipment.id}/availability"
+    db.session.commit()
+    db.session.expunge_all()  # as in a worker: nothing of the instrument's loaded yet
+    seen = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(url, query_string=query, headers=headers).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+    reads = [statement for statement in seen if statement.startswith("SELECT")]
+    assert len(reads) == (4 if window == "given" else 3), reads
+    assert not [read for read in reads if read.startswith(("SELECT organizations", "SELECT idle"))]
+
+
 # --- the catalogue: instruments free throughout a window ------------------------------------
 
 
