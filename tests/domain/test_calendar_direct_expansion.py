@@ -187,9 +187,11 @@ def corpus_calendars(draw) -> tuple[bytes, int, Interval, ZoneInfo]:
     return data, count, Interval(window_start, window_start + HORIZON), default_tz
 
 
-def outcome(data: bytes, window: Interval, default_tz: ZoneInfo, expand_directly: bool):
+def outcome(data: bytes, window: Interval, default_tz: ZoneInfo, **switches: bool):
+    """The runs, or the refusal's fields; `switches` choose the paths (expand_directly,
+    read_directly)."""
     try:
-        return parse_production_calendar(data, window, default_tz, expand_directly=expand_directly)
+        return parse_production_calendar(data, window, default_tz, **switches)
     except ValidationFailed as refused:
         return refused.fields
 

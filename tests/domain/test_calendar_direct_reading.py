@@ -20,9 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equipment_share.domain.availability import Interval
-from equipment_share.domain.calendar_import import _read_simple_file, parse_production_calendar
-from equipment_share.domain.errors import ValidationFailed
-from tests.domain.test_calendar_direct_expansion import WINDOW_STARTS, ZONES, simple_events
+from equipment_share.domain.calendar_import import _read_simple_file
+from tests.domain.test_calendar_direct_expansion import (
+    WINDOW_STARTS,
+    ZONES,
+    outcome,
+    simple_events,
+)
 
 CORPUS = settings(max_examples=400, deadline=None, derandomize=True, database=None)
 HORIZON = timedelta(days=90)
@@ -153,13 +157,6 @@ def spelled_calendars(draw) -> tuple[bytes, Interval, ZoneInfo, bool]:
         text = text.replace(newline + "BEGIN:VEVENT", newline + newline + "BEGIN:VEVENT", 1)
     default_tz = ZoneInfo(draw(st.sampled_from(ZONES)))
     return text.encode(), Interval(window_start, window_start + HORIZON), default_tz, plain
-
-
-def outcome(data: bytes, window: Interval, default_tz: ZoneInfo, *, read_directly: bool):
-    try:
-        return parse_production_calendar(data, window, default_tz, read_directly=read_directly)
-    except ValidationFailed as refused:
-        return refused.fields
 
 
 @CORPUS

@@ -19,20 +19,11 @@ from equipment_share.models import (
 from equipment_share.services import bookings, rate_cards
 from equipment_share.services.access import can_see_equipment
 from equipment_share.services.availability import equipment_idle_time
+from tests.api.test_rate_cards_api import NEW_CARD as API_CARD
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-NEW_CARD = {
-    "hourly_rate": "200.00",
-    "setup_fee": "30.00",
-    "min_charge_minutes": 60,
-    "billing_increment_minutes": 15,
-    "rate_windows": [
-        {"weekdays": [4, 0, 1, 2, 3], "start": "18:00", "end": "08:00", "hourly_rate": "120.00"}
-    ],
-    "items": [{"code": "sample", "label": "Sample preparation", "unit_price": "12.50"}],
-    "no_show_fee": {"kind": "fixed", "value": "100"},
-    "late_cancellation_fee": {"kind": "percent", "value": "50"},
-}
+# the API tests' card, with a late-cancellation fee too
+NEW_CARD = {**API_CARD, "late_cancellation_fee": {"kind": "percent", "value": "50"}}
 
 
 @pytest.fixture
