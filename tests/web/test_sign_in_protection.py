@@ -17,8 +17,13 @@ from tests.web.conftest import page_text
 
 pytestmark = pytest.mark.usefixtures("english")
 
-# a database of its own on the machine's Redis, emptied of rate-limit counts before each test
-REDIS_URL = os.environ.get("RATELIMIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# a database of its own on the machine's Redis, emptied of rate-limit counts before each test;
+# one per pytest-xdist worker (gw0 -> 14, gw1 -> 13, ...): emptying a database shared with another
+# worker wiped its counts mid-test
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = os.environ.get(
+    "RATELIMIT_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{14 - _WORKER % 14}"
+)
 TOO_MANY = "Too many attempts in a short time."
 LOCKED = "This account is locked after too many wrong passwords."
 
@@ -39,24 +44,33 @@ def storage_uri(name: str) -> str:
     return {"memory": "memory://", "redis": REDIS_URL}[name]
 
 
-@pytest.fixture(params=["memory", "redis"])
-def limited_app(request, app, database_url, tmp_path):
-    """The app with rate limits on, small ones, on the same database."""
-    limited = create_app(
+def app_with_limits(database_url, tmp_path, **limits) -> object:
+    """An app on the test's database with rate limits on, configured by `limits`."""
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "limit-test-secret",
             "DATABASE_URL": database_url,
-            "WTF_CSRF_ENABLED": False,
             "UPLOAD_FOLDER": str(tmp_path / "uploads"),
             "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": storage_uri(request.param),
-            "RATELIMIT_SWALLOW_ERRORS": False,
-            "SIGN_IN_RATE_LIMIT_PER_ACCOUNT": "3 per minute",
-            "SIGN_IN_RATE_LIMIT_PER_ADDRESS": "5 per minute",
-            "API_FAILED_TOKEN_LIMIT_PER_ADDRESS": "4 per minute",
-            "API_RATE_LIMIT_PER_TOKEN": "10 per minute",
+            **limits,
         }
+    )
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limited_app(request, app, database_url, tmp_path):
+    """The app with rate limits on, small ones, on the same database."""
+    limited = app_with_limits(
+        database_url,
+        tmp_path,
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_STORAGE_URI=storage_uri(request.param),
+        RATELIMIT_SWALLOW_ERRORS=False,
+        SIGN_IN_RATE_LIMIT_PER_ACCOUNT="3 per minute",
+        SIGN_IN_RATE_LIMIT_PER_ADDRESS="5 per minute",
+        API_FAILED_TOKEN_LIMIT_PER_ADDRESS="4 per minute",
+        API_RATE_LIMIT_PER_TOKEN="10 per minute",
     )
     limiter.reset()
     yield limited
@@ -223,18 +237,13 @@ def test_an_active_session_stays(app, client, make_user, login):
 def test_an_unreachable_store_falls_back_to_counting_in_memory(
     app, database_url, tmp_path, api_headers, make_user
 ):
-    unreachable = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "limit-test-secret",
-            "DATABASE_URL": database_url,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens there
-            "RATELIMIT_SWALLOW_ERRORS": False,
-            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-            "API_RATE_LIMIT_PER_TOKEN": "3 per minute",
-        }
+    unreachable = app_with_limits(
+        database_url,
+        tmp_path,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",  # nothing listens there
+        RATELIMIT_SWALLOW_ERRORS=False,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        API_RATE_LIMIT_PER_TOKEN="3 per minute",
     )
     headers = api_headers(make_user("sme"))
     client = unreachable.test_client()
@@ -259,17 +268,12 @@ def test_flask_limiter_counts_pages_and_leaves_the_api_to_its_own_limits(
         return check(self, *args, **kwargs)
 
     monkeypatch.setattr(Limiter, "_check_request_limit", recorded)
-    limited = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "limit-test-secret",
-            "DATABASE_URL": database_url,
-            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_DEFAULT": "2 per minute",
-            "API_RATE_LIMIT_PER_TOKEN": "3 per minute",
-        }
+    limited = app_with_limits(
+        database_url,
+        tmp_path,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_DEFAULT="2 per minute",
+        API_RATE_LIMIT_PER_TOKEN="3 per minute",
     )
     limiter.reset()
     headers = api_headers(make_user("sme"))
