@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -23,7 +23,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
 
-from equipment_share.domain.availability import Interval, compute_availability
+from equipment_share.domain.availability import Interval, Span, free_spans
 from equipment_share.domain.bookings import ACTIVE_STATUSES, BookingStatus
 from equipment_share.domain.calendar_export import (
     EPOCH,
@@ -236,10 +236,8 @@ def equipment_feed(equipment: Equipment, now: datetime | None = None) -> Feed:
         )
         for booking_id, start_at, end_at, status, sequence, updated_at in rows
     ]
-    for interval in _free_time(equipment, window, rows):
-        begins = epoch_microseconds(interval.start)
+    for begins, ends in _free_time(equipment, window, rows):
         uid = f"idle-{equipment.id}-{utc_text(begins)}@equipment-share"
-        ends = epoch_microseconds(interval.end)
         events.append(writer.event(begins, ends, uid, details=free, plain_uid=True))
     body = writer.calendar(events)
     return Feed(body, stamp, f"equipment-{equipment.id}.ics", _idle_time_version(equipment))
@@ -275,13 +273,22 @@ def _rows(statement) -> list:
     return db.session.connection().execute(statement).all()
 
 
-def _free_time(equipment: Equipment, window: Interval, bookings) -> list[Interval]:
+def _free_time(equipment: Equipment, window: Interval, bookings) -> list[Span]:
     """Idle time minus production, maintenance and the bookings already read for the feed
-    (services.availability.equipment_availability, without reading the bookings again)."""
+    (services.availability.equipment_availability, without reading the bookings again), in
+    epoch microseconds: the bookings' instants as the query gave them, no Interval each."""
     blocks = blocks_by_equipment([equipment.id], window, (ProductionRun, MaintenanceBlock))
-    busy = blocks[equipment.id]
-    busy += (Interval(_instant(row.start_at), _instant(row.end_at)) for row in bookings)
-    return compute_availability(equipment_idle_time(equipment, window), busy, window).free
+    busy = [_span(interval) for interval in blocks[equipment.id]]
+    busy += map(_BOOKING_SPAN, bookings)
+    idle = [_span(interval) for interval in equipment_idle_time(equipment, window)]
+    return free_spans(idle, busy, _span(window))
+
+
+_BOOKING_SPAN = itemgetter(1, 2)  # (start_at, end_at) of a _busy_blocks row
+
+
+def _span(interval: Interval) -> Span:
+    return epoch_microseconds(interval.start), epoch_microseconds(interval.end)
 
 
 def _instant(microseconds: int | None) -> datetime | None:
