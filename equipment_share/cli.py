@@ -13,7 +13,15 @@ from equipment_share.demo_data import load_demo_data
 from equipment_share.domain.errors import ValidationFailed
 from equipment_share.extensions import db
 from equipment_share.models import Organization
-from equipment_share.services import audit, claims, idle_spans, rate_cards, usage, webhooks
+from equipment_share.services import (
+    audit,
+    claims,
+    idle_spans,
+    instrument_changes,
+    rate_cards,
+    usage,
+    webhooks,
+)
 from equipment_share.services.notifications import send_pending
 from equipment_share.services.tokens import issue_token
 from equipment_share.services.users import create_user, find_user, unlock_user
@@ -192,12 +200,16 @@ def apply_rate_cards_command() -> None:
 @click.command("refresh-idle-spans")
 @click.option("--full", is_flag=True, help="Rebuild every instrument's spans, not only new days.")
 def refresh_idle_spans_command(full: bool) -> None:
-    """Expand every instrument's idle time for the coming quarter, for the free search (daily)."""
+    """Expand every instrument's idle time for the coming quarter, for the free search, and
+    compact the notes of changed instruments that the pages' fingerprints read (daily)."""
     written = idle_spans.refresh_all(full=full)
     period = idle_spans.coverage(db.session.connection())
     click.echo(
         f"{written} idle span(s) from {period.start:%Y-%m-%d} to {period.end:%Y-%m-%d} (UTC)."
     )
+    removed = instrument_changes.compact()
+    db.session.commit()
+    click.echo(f"{removed} note(s) of changed instruments compacted.")
 
 
 @click.command("draft-claims")

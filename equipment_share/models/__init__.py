@@ -11,6 +11,7 @@ from equipment_share.models.equipment import (
     IdleWindow,
     IdleWindowKind,
 )
+from equipment_share.models.instrument_changes import InstrumentChange
 from equipment_share.models.notifications import (
     Notification,
     OutboxMessage,
@@ -72,6 +73,7 @@ __all__ = [
     "IdleSpanCoverage",
     "IdleWindow",
     "IdleWindowKind",
+    "InstrumentChange",
     "Money",
     "Organization",
     "OrganizationKind",

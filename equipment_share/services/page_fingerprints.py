@@ -2,11 +2,11 @@
 rendered before can be served again without building it (page_cache.py), the way the
 calendar feeds answer 304 (services/calendars.equipment_feed_etag).
 
-A fingerprint must move with every change that changes the page. Rows that are only ever added
-or removed (idle windows, production runs, maintenance) are counted and their ids summed;
-rows that change in place carry `updated_at` (instruments, bookings). Platforms have no
-`updated_at`, so their names and status are read as they are. The whole catalogue has a
-revision token of its own, kept by the database.
+A fingerprint must move with every change that changes the page. The database notes every
+change to an instrument's bookings, idle windows, production runs and maintenance
+(models/instrument_changes.py); instruments carry `updated_at`; platforms have no `updated_at`,
+so their names and status are read as they are. The whole catalogue has a revision token of its
+own, kept by the database.
 """
 
 from dataclasses import dataclass
@@ -15,15 +15,7 @@ from sqlalchemy import bindparam, func, select, true
 
 from equipment_share.domain.availability import Interval
 from equipment_share.extensions import db
-from equipment_share.models import (
-    Booking,
-    CatalogueRevision,
-    Equipment,
-    IdleWindow,
-    MaintenanceBlock,
-    Organization,
-    ProductionRun,
-)
+from equipment_share.models import CatalogueRevision, Equipment, InstrumentChange, Organization
 from equipment_share.models.organizations import OrganizationStatus
 
 # Each instrument's time zone, as last seen: the week page's window depends on it, and the
@@ -55,17 +47,18 @@ def instrument_zone(equipment_id: int) -> str | None:
 
 
 def _instrument_statement():
-    """The fingerprint's one statement, built once (building it cost as much as running it);
-    run with the instrument and the window bound."""
-    equipment_id, start, end = bindparam("equipment_id"), bindparam("start"), bindparam("end")
-
-    def overlapping(table):
-        return (table.equipment_id == equipment_id, table.start_at < end, table.end_at > start)
-
-    def added_or_removed(table, *where):
-        return select(func.count(), func.sum(table.id), func.max(table.id)).where(*where)
-
-    parts = [
+    """The fingerprint's one statement, built once (building it cost as much as running it)."""
+    equipment_id = bindparam("equipment_id")
+    changes = (
+        select(
+            func.count().label("changes"),
+            func.sum(InstrumentChange.id).label("changes_sum"),
+            func.max(InstrumentChange.id).label("latest_change"),
+        )
+        .where(InstrumentChange.equipment_id == equipment_id)
+        .subquery()
+    )
+    return (
         select(
             Equipment.timezone,
             Equipment.active,
@@ -73,21 +66,12 @@ def _instrument_statement():
             Organization.status,
             Organization.name,
             Organization.name_en,
+            *changes.c,
         )
         .join(Organization, Organization.id == Equipment.platform_id)
-        .where(Equipment.id == equipment_id),
-        select(func.count(), func.sum(Booking.id), func.max(Booking.updated_at)).where(
-            *overlapping(Booking)
-        ),
-        added_or_removed(IdleWindow, IdleWindow.equipment_id == equipment_id),
-        added_or_removed(ProductionRun, *overlapping(ProductionRun)),
-        added_or_removed(MaintenanceBlock, *overlapping(MaintenanceBlock)),
-    ]
-    subqueries = [part.subquery() for part in parts]
-    joined = subqueries[0]
-    for subquery in subqueries[1:]:
-        joined = joined.join(subquery, true())
-    return select(*subqueries).select_from(joined)
+        .join(changes, true())
+        .where(Equipment.id == equipment_id)
+    )
 
 
 INSTRUMENT = _instrument_statement()
@@ -95,16 +79,11 @@ INSTRUMENT = _instrument_statement()
 
 def instrument_fingerprint(equipment_id: int, window: Interval) -> InstrumentFingerprint | None:
     """What an instrument's free and busy time in the window is made of, in one query: the
-    instrument's row and its platform's, its idle windows, and the bookings (any status: a
-    cancellation frees time), production runs and maintenance overlapping the window.
-    None when there is no such instrument."""
-    row = (
-        db.session.connection()
-        .execute(
-            INSTRUMENT, {"equipment_id": equipment_id, "start": window.start, "end": window.end}
-        )
-        .first()
-    )
+    instrument's row and its platform's, and the database's notes of changes to its bookings
+    (any status: a cancellation frees time), idle windows, production runs and maintenance
+    (models/instrument_changes.py). A change outside the window moves it too: one index read
+    instead of aggregates over the window's rows. None when there is no such instrument."""
+    row = db.session.connection().execute(INSTRUMENT, {"equipment_id": equipment_id}).first()
     if row is None:
         return None
     timezone, active, _updated, platform_status, *_ = row
