@@ -5,12 +5,12 @@ limit raised out of the way.
     python benchmarks/bench_request_path.py [--requests 2000] [--repeats 5] [--profile me]
 
 Prints the CPU time (time.process_time) per request of GET /api/v1/me (the token check),
-a public instrument's week from GET /api/v1/equipment/1/availability (the page cache's answer)
-and a static file through the app (the framework's own cost), the best of --repeats loops of
+a public instrument's week from GET /api/v1/equipment/1/availability (the page cache's answer),
+the same without a window (the next 7 days, never cached: the whole path) and a static file through the app (the framework's own cost), the best of --repeats loops of
 --requests each; the test client's own work is in every figure. --calls adds the Python function
 calls per request of each (cProfile over --requests more: steady on a loaded machine, where CPU
 time is not). --profile NAME prints cProfile's top functions for one of them (me, availability,
-static). For paired runs of two versions, run it with PYTHONPATH=<the other checkout> from
+uncached-week, static). For paired runs of two versions, run it with PYTHONPATH=<the other checkout> from
 outside both.
 """
 
@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--calls", action="store_true", help="function calls per request")
-    parser.add_argument("--profile", choices=["me", "availability", "static"])
+    parser.add_argument("--profile", choices=["me", "availability", "uncached-week", "static"])
     options = parser.parse_args()
 
     instance = tempfile.mkdtemp(prefix="bench_request_path_")
@@ -64,6 +64,8 @@ def main() -> int:
     requests = {
         "me": ("/api/v1/me", bearer),
         "availability": (f"/api/v1/equipment/1/availability?{window}", bearer),
+        # without a window the answer is not kept: the whole path, as a week not seen before
+        "uncached-week": ("/api/v1/equipment/1/availability", bearer),
         "static": ("/static/js/week.js", {}),
     }
     print(f"load average {os.getloadavg()[0]:.2f}; {options.requests} requests x {options.repeats}")

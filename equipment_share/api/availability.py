@@ -9,7 +9,12 @@ from equipment_share import page_cache
 from equipment_share.api.auth import token_holder
 from equipment_share.api.blueprint import ApiBlueprint
 from equipment_share.api.fields import ID_CONVERTER as ID
-from equipment_share.api.schemas import AvailabilityArgs, AvailabilitySchema, window_problems
+from equipment_share.api.schemas import (
+    AvailabilityArgs,
+    AvailabilitySchema,
+    availability_answer,
+    window_problems,
+)
 from equipment_share.domain.availability import Interval
 from equipment_share.domain.errors import ValidationFailed
 from equipment_share.models import Equipment
@@ -54,10 +59,10 @@ def availability(args, equipment_id):
             return page_cache.cached(
                 (fingerprint.values,), lambda: _availability_json(equipment_id, window)
             )
-    equipment = visible_equipment(token_holder(), equipment_id, options=WITH_PLATFORM_AND_WINDOWS)
-    return equipment_availability(equipment, window)
+    return _availability_json(equipment_id, window)
 
 
 def _availability_json(equipment_id: int, window: Interval):
     equipment = visible_equipment(token_holder(), equipment_id, options=WITH_PLATFORM_AND_WINDOWS)
-    return jsonify(AvailabilitySchema().dump(equipment_availability(equipment, window)))
+    # AvailabilitySchema's answer, built directly
+    return jsonify(availability_answer(equipment_availability(equipment, window)))

@@ -407,6 +407,21 @@ class AvailabilitySchema(OutputSchema):
     )
 
 
+def availability_answer(availability) -> dict:
+    """What AvailabilitySchema dumps, built as a plain dict (dumping a week's intervals field
+    by field was a tenth of an uncached week's CPU). tests/api/test_availability_answer.py
+    holds the two equal."""
+    zone = deployment_zone()
+
+    def intervals(listed) -> list[dict]:
+        return [
+            {"start": _instant(interval.start, zone), "end": _instant(interval.end, zone)}
+            for interval in listed
+        ]
+
+    return {"free": intervals(availability.free), "busy": intervals(availability.busy)}
+
+
 class BookingCreateSchema(ApiSchema):
     required_fields = ("equipment_id", "start", "end")
 

@@ -3,6 +3,7 @@ zone) minus production, maintenance and bookings."""
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select, text, union_all
@@ -26,6 +27,7 @@ from equipment_share.models import (
     MaintenanceBlock,
     ProductionRun,
 )
+from equipment_share.models.base import UTCDateTime
 from equipment_share.models.bookings import ACTIVE_STATUS_SQL
 
 BLOCKING_TABLES = (ProductionRun, MaintenanceBlock, Booking)
@@ -73,15 +75,23 @@ def equipment_idle_time(
     )
 
 
-def _blocks_query(table, equipment_ids, window: Interval):
+def _blocks_query(table, equipment_ids, start, end):
     query = select(table.equipment_id, table.start_at, table.end_at).where(
-        table.equipment_id.in_(equipment_ids),
-        table.start_at < window.end,
-        table.end_at > window.start,
+        table.equipment_id.in_(equipment_ids), table.start_at < end, table.end_at > start
     )
     if table is Booking:
         query = query.where(Booking.status.in_(ACTIVE_STATUSES))
     return query
+
+
+@cache
+def _blocks_statement(tables: tuple, literal_ids: bool):
+    """Built once for each set of tables and way of sending the ids (building the statement
+    cost as much as running it); run with the ids and the window bound."""
+    ids = bindparam("equipment_ids", expanding=True, literal_execute=literal_ids)
+    start, end = bindparam("start", type_=UTCDateTime), bindparam("end", type_=UTCDateTime)
+    queries = [_blocks_query(table, ids, start, end) for table in tables]
+    return queries[0] if len(queries) == 1 else union_all(*queries)
 
 
 def blocks_by_equipment(
@@ -89,16 +99,13 @@ def blocks_by_equipment(
 ) -> dict[int, list[Interval]]:
     """Busy intervals overlapping the window, per instrument, in one statement (UNION ALL)."""
     equipment_ids = list(equipment_ids)
-    ids = bindparam(
-        "equipment_ids",
-        equipment_ids,
-        expanding=True,
-        literal_execute=len(equipment_ids) > MAX_BOUND_IDS,
+    statement = _blocks_statement(tuple(tables), len(equipment_ids) > MAX_BOUND_IDS)
+    db.session.flush()  # as the session's own execute would: pending changes are seen
+    rows = db.session.connection().execute(
+        statement, {"equipment_ids": equipment_ids, "start": window.start, "end": window.end}
     )
-    queries = [_blocks_query(table, ids, window) for table in tables]
-    statement = queries[0] if len(queries) == 1 else union_all(*queries)
     blocks: dict[int, list[Interval]] = defaultdict(list)
-    for equipment_id, start, end in db.session.execute(statement):
+    for equipment_id, start, end in rows:
         blocks[equipment_id].append(Interval(start, end))
     return blocks
 
