@@ -148,6 +148,14 @@ ENVIRONMENT_SETTINGS: dict[str, Callable[[str], object]] = {
 }
 
 
+def engine_options(database_url: str, options: dict) -> dict:
+    """SQLAlchemy's engine options for the database. A SQLite file has no server that could
+    drop a pooled connection: no ping (a `SELECT 1`) before each request's first statement."""
+    if database_url.startswith("sqlite"):
+        return {**options, "pool_pre_ping": False}
+    return options
+
+
 def sqlite_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'equipment_share.sqlite3'}"
 

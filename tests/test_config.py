@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from equipment_share import PROJECT_ROOT, create_app
-from equipment_share.config import ENVIRONMENT_SETTINGS, ConfigError
+from equipment_share.config import ENVIRONMENT_SETTINGS, ConfigError, engine_options
 from equipment_share.database import SQLITE_BUSY_TIMEOUT_MS
 from equipment_share.extensions import db
 
@@ -267,3 +267,31 @@ def test_sqlite_enforces_foreign_keys(sqlite_app):
             "INSERT INTO idle_windows (equipment_id, kind, weekdays, created_at) "
             "VALUES (424242, 'weekly', '', '2026-01-01 00:00:00')"
         )
+
+
+def statements_on_checkout(engine) -> list[str]:
+    """What SQLite runs when a pooled connection is checked out again (the driver's trace: a
+    ping does not go through SQLAlchemy's statement events)."""
+    seen: list[str] = []
+    with engine.connect() as connection:
+        driver_connection = connection.connection.dbapi_connection
+    driver_connection.set_trace_callback(seen.append)
+    try:
+        with engine.connect() as connection:
+            assert connection.connection.dbapi_connection is driver_connection
+    finally:
+        driver_connection.set_trace_callback(None)
+    return [statement for statement in seen if statement != "ROLLBACK"]  # the pool's reset
+
+
+def test_sqlite_connections_are_not_pinged_before_use(sqlite_app):
+    """No server can drop a SQLite file's connection: a ping would be a statement a request."""
+    assert statements_on_checkout(db.engine) == []
+
+
+def test_a_server_s_connections_are_pinged_before_use():
+    options = engine_options("postgresql+psycopg://db/app", {"pool_pre_ping": True})
+    assert options["pool_pre_ping"] is True
+    assert engine_options("sqlite:////tmp/x.sqlite3", {"pool_pre_ping": True}) == {
+        "pool_pre_ping": False
+    }
