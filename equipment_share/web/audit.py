@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, Form, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
 from equipment_share.extensions import db
@@ -43,7 +43,7 @@ from equipment_share.web.audit_words import (
     export_row,
     readable_entries,
 )
-from equipment_share.web.forms import options
+from equipment_share.web.forms import TranslatedForm, options
 from equipment_share.web.helpers import MAX_ID, role_required, to_local
 
 bp = Blueprint("audit", __name__)
@@ -53,7 +53,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILTER_NAMES = ("object_type", "object_id", "user", "start", "end")
 
 
-class AuditFilterForm(Form):
+class AuditFilterForm(TranslatedForm):
     """Read from the query string; a value that does not parse is shown as an error and ignored."""
 
     object_type = SelectField(_l("Object"), validators=[Optional()], validate_choice=False)

@@ -4,11 +4,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
+    Form,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -36,6 +38,15 @@ def invalid_attrs(field, **attrs) -> dict:
     if field.errors:
         return attrs | {"aria-invalid": "true", "aria-describedby": f"{field.id}-error"}
     return attrs
+
+
+class TranslatedForm(Form):
+    """A form without CSRF of its own (a row of a FieldList, a GET filter) whose WTForms
+    messages ("Not a valid integer value.") are in the page's language, as FlaskForm's are."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations
 
 
 def options(pairs) -> list[SelectChoice]:

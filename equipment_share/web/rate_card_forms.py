@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     Field,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectField,
@@ -20,7 +19,7 @@ from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from equipment_share.domain.rate_cards import CHARGE_NAMES, MAX_ITEMS, MAX_RATE_WINDOWS
-from equipment_share.web.forms import WEEKDAYS, options
+from equipment_share.web.forms import WEEKDAYS, TranslatedForm, options
 
 RATE_WINDOW_ROWS = 4
 ITEM_ROWS = 8
@@ -48,7 +47,7 @@ class Rows(FieldList):
             self._add_entry(None)
 
 
-class RateWindowRow(Form):
+class RateWindowRow(TranslatedForm):
     weekdays = SelectMultipleField(
         _l("Weekdays (none ticked: every day)"),
         choices=options(WEEKDAYS),
@@ -61,7 +60,7 @@ class RateWindowRow(Form):
     hourly_rate = StringField(_l("Hourly rate (CNY)"))
 
 
-class ItemRow(Form):
+class ItemRow(TranslatedForm):
     code = StringField(_l("Code"))
     label = StringField(_l("Label"))
     unit_price = StringField(_l("Unit price (CNY)"))

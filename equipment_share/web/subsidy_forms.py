@@ -14,7 +14,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     SelectField,
     SelectMultipleField,
@@ -25,7 +24,7 @@ from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from equipment_share.domain.bookings import PURPOSE_CATEGORIES
-from equipment_share.web.forms import category_choices, options
+from equipment_share.web.forms import TranslatedForm, category_choices, options
 from equipment_share.web.labels import PURPOSES
 
 SOURCE_ROWS = 3
@@ -38,7 +37,7 @@ def checkboxes(label, choices) -> SelectMultipleField:
     )
 
 
-class SourceRow(Form):
+class SourceRow(TranslatedForm):
     """One funding source: left empty, the row is not a source."""
 
     name = StringField(_l("Fund"))

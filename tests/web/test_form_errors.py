@@ -204,3 +204,50 @@ def test_filter_forms_mark_the_field_that_did_not_parse(
     )
     assert errors and "Not a valid date value." in errors.group(1)
     assert text.count('aria-invalid="true"') == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "integer", "date"),
+    [
+        ("en", "Not a valid integer value.", "Not a valid date value."),
+        ("zh_CN", "不是有效的整数。", "不是有效的日期值。"),
+    ],
+)
+def test_plain_forms_answer_in_the_pages_language(
+    client, login, make_user, language, integer, date
+):
+    """The audit filter is a plain WTForms form (a GET filter, no CSRF): its own messages are
+    translated as FlaskForm's are."""
+    login(make_user("admin"))
+    client.set_cookie("language", language)
+
+    text = page_text(client.get("/audit?object_id=abc&start=2026-13-45"))
+
+    assert integer in text and date in text
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [("en", "Invalid choice(s)"), ("zh_CN", "选择无效")],
+)
+def test_a_rows_own_messages_are_in_the_pages_language(
+    client, manager, instrument, language, message
+):
+    """A rate card's window rows are FieldList sub-forms: a weekday that is no weekday is
+    refused in the page's language."""
+    from tests.web.test_rate_card_pages import new_version, url
+
+    client.set_cookie("language", language)
+    form = new_version(
+        **{
+            "rate_windows-0-weekdays": "funday",
+            "rate_windows-0-start": "08:00",
+            "rate_windows-0-end": "12:00",
+            "rate_windows-0-hourly_rate": "100",
+        }
+    )
+
+    response = client.post(url(instrument), data=form)
+
+    assert response.status_code == 422
+    assert message in page_text(response)
