@@ -3,7 +3,7 @@
 from flask import jsonify
 from sqlalchemy.orm import selectinload
 
-from equipment_share.api.auth import current_actor
+from equipment_share.api.auth import current_actor, holder_acts, token_holder
 from equipment_share.api.blueprint import ApiBlueprint
 from equipment_share.api.fields import ID_CONVERTER as ID
 from equipment_share.api.pagination import paginate
@@ -39,6 +39,7 @@ REQUIRED_TIME = Message(N_("A date and time is required."))
 
 # The schema made once, not per request (webargs makes one from a class each time).
 @blp.route("/bookings", methods=["POST"])
+@holder_acts  # booking asks only the actor's id, role and organisation
 @blp.arguments(BookingCreateSchema())
 @blp.response(201, BookingSchema)
 @blp.errors(403, 404, 409, 422)
@@ -49,7 +50,7 @@ def create(values):
     422 outside_idle_window, 422 rule_violation (`details.rule` names the rule), 404 for an
     instrument the SME cannot see.
     """
-    actor = current_actor()
+    actor = token_holder()
     require_role(actor, Role.SME)
     missing = {
         name: REQUIRED if name == "equipment_id" else REQUIRED_TIME

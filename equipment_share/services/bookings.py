@@ -69,6 +69,7 @@ from equipment_share.services.availability import equipment_idle_time
 from equipment_share.services.booking_lists import active_bookings_overlapping
 from equipment_share.services.booking_states import change_status
 from equipment_share.services.locks import lock_booking, lock_equipment_for_booking
+from equipment_share.services.tokens import TokenHolder
 
 PURPOSE_MAX_LENGTH = 2000
 
@@ -268,7 +269,7 @@ def _instrument_to_book(rows) -> InstrumentToBook:
 
 
 def _lock_and_load(
-    actor: User, equipment_id: int, at: datetime, interval: Interval
+    actor: User | TokenHolder, equipment_id: int, at: datetime, interval: Interval
 ) -> tuple[InstrumentToBook, set[str]]:
     """Lock the instrument's row, then read it with its platform, its idle windows, the rate
     card in force at `at` and what else overlaps the interval. The read comes after the lock
@@ -293,7 +294,7 @@ def may_book(actor: User | None, equipment: Equipment) -> bool:
 
 
 def create_booking(
-    actor: User,
+    actor: User | TokenHolder,
     equipment_id: int,
     start: datetime,
     end: datetime,
@@ -303,7 +304,8 @@ def create_booking(
 ) -> Booking:
     """An SME books a slot: pending when the instrument needs approval, else confirmed.
 
-    `purpose_category` is one of PurposeCategory's values (default research)."""
+    `purpose_category` is one of PurposeCategory's values (default research). The actor may be
+    the API token check's TokenHolder: booking asks only its id, role and organisation."""
     require_role(actor, Role.SME)
     interval = requested_interval(start, end)
     if (message := check_text(purpose, PURPOSE_MAX_LENGTH)) is not None:

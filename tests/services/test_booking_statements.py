@@ -10,7 +10,7 @@ from sqlalchemy import event, inspect, select
 
 from equipment_share.api.schemas import BookingSchema
 from equipment_share.extensions import db
-from equipment_share.models import Booking, User
+from equipment_share.models import AuditEntry, Booking, User
 from equipment_share.services import bookings, rate_cards
 from tests.clock import local, next_weekday
 
@@ -115,3 +115,38 @@ def test_the_booking_written_outside_the_flush_is_whole_and_clean(
     assert answer == BookingSchema().dump(db.session.get(Booking, booking.id))
     assert stored.status == "pending" and stored.purpose == "tests" and stored.sequence == 0
     assert booking.equipment is db.session.get(type(equipment), equipment.id)
+
+
+def test_the_booking_request_acts_as_the_token_check_and_loads_no_user(
+    statements, client, api_headers, make_equipment, make_user
+):
+    """POST /api/v1/bookings needs of its actor only the id, role and organisation that the
+    token check reads (one statement of plain columns), not the User and its organisation as
+    ORM objects; the booking and its audit entry still name the user."""
+    equipment = make_equipment(requires_approval=False)
+    sme_user = make_user("sme")
+    headers = api_headers(sme_user)
+    statements.clear()
+
+    body = {
+        "equipment_id": equipment.id,
+        "start": local(TUESDAY, 10).isoformat(),
+        "end": local(TUESDAY, 11).isoformat(),
+    }
+    answer = client.post("/api/v1/bookings", json=body, headers=headers)
+
+    assert answer.status_code == 201, answer.get_json()
+    reads_of_users = [text for text in statements if "FROM users" in text or "JOIN users" in text]
+    [token_check] = reads_of_users
+    assert "FROM api_tokens" in token_check and "users.password_hash" not in token_check
+    booking = db.session.get(Booking, answer.get_json()["id"])
+    assert (booking.booked_by_id, booking.organization_id) == (
+        sme_user.id,
+        sme_user.organization_id,
+    )
+    entry = db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.object_type == "booking", AuditEntry.object_id == booking.id
+        )
+    )
+    assert (entry.action, entry.actor_id) == ("create", sme_user.id)
