@@ -54,14 +54,45 @@ def record(
     reason: str = "",
     changes: dict | None = None,
 ) -> AuditEntry:
+    """Append an entry to the chain; returned as a detached AuditEntry holding what was written."""
+    values = append(
+        actor.id if actor else None,
+        object_type,
+        object_id,
+        action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        changes=changes,
+    )
+    entry = AuditEntry(**values)
+    make_transient_to_detached(entry)  # the row as written, not pending in the session
+    return entry
+
+
+def append(
+    actor_id: int | None,
+    object_type: str,
+    object_id: int,
+    action: str,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+    head: tuple[int, str] | None = None,
+) -> dict:
+    """Append an entry to the chain and return the values written (with its id), making no
+    AuditEntry. `head`: the chain's last position and hash as the caller's own statement locked
+    and read them (LOCK_HEAD as a CTE of it, services/bookings); None: locked and read here."""
     session = db.session
     session.flush()
     connection = session.connection()
-    last_position, previous_hash = _lock_head(connection)
+    last_position, previous_hash = head or _lock_head(connection)
     values = {
         "position": last_position + 1,
         "created_at": utcnow(),
-        "actor_id": actor.id if actor else None,
+        "actor_id": actor_id,
         "object_type": object_type,
         "object_id": object_id,
         "action": action,
@@ -74,9 +105,7 @@ def record(
     values["entry_hash"] = entry_hash(values, previous_hash)
     values["id"] = connection.execute(APPEND_ENTRY, values).scalar_one()
     note_write(session)  # as a flush would (hold_sqlite_write_lock keeps the transaction)
-    entry = AuditEntry(**values)
-    make_transient_to_detached(entry)  # the row as written, not pending in the session
-    return entry
+    return values
 
 
 def _lock_head(connection) -> tuple[int, str]:

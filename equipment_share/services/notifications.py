@@ -140,9 +140,9 @@ def _compose(booking: Booking, kind: str) -> tuple[str, str]:
     return subject, "\n".join(lines) + "\n"
 
 
-def _notice_kind(booking: Booking, event: str) -> str:
+def _notice_kind(status: BookingStatus, event: str) -> str:
     if event == "booked":
-        return "booking_requested" if booking.status.value == "pending" else "booking_confirmed"
+        return "booking_requested" if status == BookingStatus.PENDING else "booking_confirmed"
     return f"booking_{event}"
 
 
@@ -150,14 +150,28 @@ def booking_event(booking: Booking, event: str, *, actor: User | None = None) ->
     """One outbox row for the event ("booked", "approved", "rejected" or "cancelled"), named by
     the kind of notice it leaves; the mail's text and who is told are worked out when it is sent
     (`expand_booking_events`). `actor`, who made the change, is not told."""
-    kind = _notice_kind(booking, event)
+    values = booking_event_values(booking.status, event, actor.id if actor is not None else None)
+    values["booking_id"] = booking.id
+    # One INSERT of the table, not a flush of a new object through the unit of work, which
+    # cost about as much CPU as the statement on the booking path (benchmarks/profile_booking.py).
+    values["id"] = db.session.connection().execute(APPEND_EVENT, values).scalar_one()
+    note_event_written()
+    message = OutboxMessage(**values)
+    make_transient_to_detached(message)  # the row as written, not pending in the session
+    return message
+
+
+def booking_event_values(status: BookingStatus, event: str, actor_id: int | None) -> dict:
+    """The outbox row of an event of a booking in `status` (after the change), but for its
+    booking_id and id: for booking_event, and for a booking's INSERT that writes its event in
+    the same statement (services/bookings)."""
+    kind = _notice_kind(status, event)
     if kind not in EVENTS:
         raise ValueError(f"unknown booking event: {event!r}")
-    values = {
+    return {
         "recipient": "",
         "subject": "",
         "body": "",
-        "booking_id": booking.id,
         "created_at": utcnow(),
         "sent_at": None,
         "attempts": 0,
@@ -165,16 +179,14 @@ def booking_event(booking: Booking, event: str, *, actor: User | None = None) ->
         "attachment_name": "",
         "attachment": None,
         "event": kind,
-        "actor_id": actor.id if actor is not None else None,
+        "actor_id": actor_id,
     }
-    # One INSERT of the table, not a flush of a new object through the unit of work, which
-    # cost about as much CPU as the statement on the booking path (benchmarks/profile_booking.py).
-    values["id"] = db.session.connection().execute(APPEND_EVENT, values).scalar_one()
+
+
+def note_event_written() -> None:
+    """After an outbox row's INSERT: the transaction has written, and its mail goes after commit."""
     note_write(db.session)
     db.session.info[OUTBOX_WRITTEN] = True
-    message = OutboxMessage(**values)
-    make_transient_to_detached(message)  # the row as written, not pending in the session
-    return message
 
 
 APPEND_EVENT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
