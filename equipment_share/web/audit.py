@@ -43,7 +43,7 @@ from equipment_share.web.audit_words import (
     export_row,
     readable_entries,
 )
-from equipment_share.web.forms import TranslatedForm, options
+from equipment_share.web.forms import Parsed, TranslatedForm, options
 from equipment_share.web.helpers import MAX_ID, role_required, to_local
 
 bp = Blueprint("audit", __name__)
@@ -58,7 +58,7 @@ class AuditFilterForm(TranslatedForm):
 
     object_type = SelectField(_l("Object"), validators=[Optional()], validate_choice=False)
     object_id = IntegerField(
-        _l("Object no."), validators=[Optional(), NumberRange(min=1, max=MAX_ID)]
+        _l("Object no."), validators=[Parsed(), Optional(), NumberRange(min=1, max=MAX_ID)]
     )
     user = StringField(_l("User (e-mail or id)"))
     start = DateField(_l("From"), validators=[Optional()])

@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from equipment_share.domain.bookings import PURPOSE_CATEGORIES
@@ -47,6 +47,15 @@ class TranslatedForm(Form):
     class Meta:
         def get_translations(self, form):
             return wtforms_translations
+
+
+class Parsed:
+    """First of a field's validators: a value that did not parse ends the check, so its parse
+    error is the field's one message (not also "must be between 1 and …" about nothing)."""
+
+    def __call__(self, form, field) -> None:
+        if field.process_errors:
+            raise StopValidation()
 
 
 def options(pairs) -> list[SelectChoice]:
