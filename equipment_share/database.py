@@ -1,12 +1,14 @@
 """The database: engine settings per backend, migrations, and one transaction per request."""
 
+import ast
+import re
 import sqlite3
 from pathlib import Path
 
 import click
 from blinker import Namespace
 from flask import Flask, Response, current_app, has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -161,25 +163,43 @@ def only_read(session) -> bool:
 
 
 def migration_head() -> str:
+    """The newest migration, read from the migration files' own `revision` and
+    `down_revision` lines: /readyz asks it in web workers, where importing alembic would cost
+    each worker about 11 MB (tests/test_health_and_logs.py holds it equal to alembic's head)."""
     head = current_app.extensions.get("migration_head")
     if head is None:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
+        head = current_app.extensions["migration_head"] = _head_of(_migration_graph())
+    return head
 
-        config = Config()
-        config.set_main_option("script_location", MIGRATIONS_DIRECTORY)
-        head = ScriptDirectory.from_config(config).get_current_head()
-        current_app.extensions["migration_head"] = head
+
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+
+
+def _migration_graph() -> dict[str, tuple[str, ...]]:
+    """Each migration's revision and the revisions it follows."""
+    graph = {}
+    for path in Path(MIGRATIONS_DIRECTORY, "versions").glob("*.py"):
+        values = {
+            name: ast.literal_eval(value) for name, value in _ASSIGNMENT.findall(path.read_text())
+        }
+        follows = values.get("down_revision") or ()
+        graph[values["revision"]] = (follows,) if isinstance(follows, str) else tuple(follows)
+    return graph
+
+
+def _head_of(graph: dict[str, tuple[str, ...]]) -> str:
+    followed = {revision for follows in graph.values() for revision in follows}
+    [head] = set(graph) - followed  # one head: tests/test_migrations.py holds it so
     return head
 
 
 def schema_revision() -> str | None:
-    """The database's migration; a short connection of its own, outside the request's session."""
-    from alembic.migration import MigrationContext
-
+    """The database's migration (None before the first); a short connection of its own,
+    outside the request's session. Read as alembic writes it, without importing alembic."""
     with db.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade_schema() -> None:

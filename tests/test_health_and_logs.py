@@ -12,10 +12,12 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from equipment_share import create_app
+from equipment_share.database import MIGRATIONS_DIRECTORY, _head_of, migration_head
 from equipment_share.extensions import db
 from equipment_share.logs import configure_logging
 from equipment_share.models import User
 from tests.conftest import count_rows
+from tests.test_start_imports import run_python
 
 # a PostgreSQL port nothing listens on, or an SQLite file in a folder that does not exist
 UNREACHABLE = {
@@ -70,6 +72,33 @@ def test_readyz_is_unavailable_until_the_migrations_are_applied(empty_app):
     assert before.get_json()["migrations"]["database"] is None
     assert after.status_code == 200, after.get_json()
     assert after.get_json()["migrations"]["database"] == after.get_json()["migrations"]["code"]
+
+
+def test_the_migration_head_is_alembic_s(app):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIRECTORY)
+    with app.app_context():
+        assert migration_head() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_merge_of_two_branches_is_the_head():
+    graph = {"base": (), "left": ("base",), "right": ("base",), "merge": ("left", "right")}
+    assert _head_of(graph) == "merge"
+
+
+def test_readyz_does_not_import_alembic_into_the_worker(tmp_path):
+    code = (
+        "import sys\n"
+        "from equipment_share import create_app\n"
+        "app = create_app()\n"
+        "answer = app.test_client().get('/readyz')\n"
+        "print(answer.status_code, 'alembic' in sys.modules)\n"
+    )
+    # a fresh instance: no schema yet, so the probe compares a missing revision with the head
+    assert run_python(code, tmp_path).split() == ["503", "False"]
 
 
 def test_the_database_down_gives_a_bilingual_503_page(down_app):
