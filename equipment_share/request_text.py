@@ -10,9 +10,9 @@ a depth limit, and the API's argument parser reads the same parse.
 
 import json
 import re
-from collections.abc import Iterable, Iterator
 
 from flask import Flask, request
+from werkzeug.datastructures import MultiDict
 
 from equipment_share.domain.errors import N_, DomainError
 
@@ -88,33 +88,36 @@ def _check_json_value(data) -> None:
             raise unstorable_text()
 
 
-def _request_texts() -> Iterator[str]:
-    yield request.path
-    for source in (request.args, request.cookies):
-        yield from _pairs(source.items(multi=True))
-    # The headers, names and values, as the WSGI environ holds them (request.headers would
-    # rebuild every name); the server's own strings there are searched too, which costs less
-    # than telling them apart.
+def request_texts() -> list[str]:
+    """Everything the request carries as text: the path, the query's and
+    the cookies' decoded names and values, the WSGI environ (header names and values as the
+    server holds them, and the server's own strings, which cost less to search than to tell
+    apart), and form fields and file names. Built as one list: a generator step per string
+    cost more than the search (tests/test_request_text.py compares it with that way)."""
     environ = request.environ
-    yield from environ
-    yield from (value for value in environ.values() if isinstance(value, str))
+    texts = [request.path, *environ]
+    texts += [value for value in environ.values() if isinstance(value, str)]
+    # Decoded, names and values can hold what their encoded form in the environ does not
+    # (%00); without a query string or a Cookie header there is nothing to decode.
+    if environ.get("QUERY_STRING"):
+        texts += _names_and_values(request.args)
+    if environ.get("HTTP_COOKIE"):
+        texts += _names_and_values(request.cookies)
     if request.mimetype in FORM_TYPES:
-        yield from _pairs(request.form.items(multi=True))
+        texts += _names_and_values(request.form)
         for name, upload in request.files.items(multi=True):
-            yield name
-            yield upload.filename or ""
+            texts += (name, upload.filename or "")
+    return texts
 
 
-def _pairs(pairs: Iterable[tuple[str, str]]) -> Iterator[str]:
-    for name, value in pairs:
-        yield name
-        yield value
+def _names_and_values(fields: MultiDict) -> list[str]:
+    return [text for pair in fields.items(multi=True) for text in pair]
 
 
 def refuse_unstorable_text() -> None:
     """before_request: the whole request's text, before authentication and before any view."""
     # one search over all of it: a search per string cost more than the strings' checks
-    if has_unstorable("".join(_request_texts())):
+    if has_unstorable("".join(request_texts())):
         raise unstorable_text()
     if request.is_json:
         if request.get_data(cache=True):

@@ -5,10 +5,11 @@ set too: PostgreSQL used to answer these with 500."""
 import io
 
 import pytest
+from flask import request
 
 from equipment_share.extensions import db
 from equipment_share.models import Booking, Equipment, ProductionRun
-from equipment_share.request_text import MAX_JSON_DEPTH
+from equipment_share.request_text import FORM_TYPES, MAX_JSON_DEPTH, request_texts
 from tests.api.test_production_calendar_api import ICS, ics_file, in_days, local
 from tests.conftest import count_rows
 
@@ -183,3 +184,54 @@ def test_nul_in_a_form_field_is_a_400_page(client, make_user, login):
 
     assert response.status_code == 400
     assert count_rows(Equipment) == 0
+
+
+def test_nul_in_a_cookie_value_is_a_bad_request(app):
+    # the Cookie header holds a backslash and digits; the decoded cookie holds the NUL
+    client = app.test_client(use_cookies=False)  # the client's own cookies replace the header
+
+    response = client.get("/", headers={"Cookie": 'locale="\\000"'})
+
+    assert response.status_code == 400
+
+
+# --- the texts searched, against the way they were first gathered -------------------------
+
+
+def texts_one_generator_step_each():
+    """The first version of request_texts: every source read, a generator step per string."""
+    yield request.path
+    for source in (request.args, request.cookies):
+        for name, value in source.items(multi=True):
+            yield from (name, value)
+    yield from request.environ
+    yield from (value for value in request.environ.values() if isinstance(value, str))
+    if request.mimetype in FORM_TYPES:
+        for name, value in request.form.items(multi=True):
+            yield from (name, value)
+        for name, upload in request.files.items(multi=True):
+            yield from (name, upload.filename or "")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"path": "/api/v1/me", "headers": {"Authorization": "Bearer es_x"}},
+        {"path": "/api/v1/equipment/1/availability?from=2026-12-07T00%3A00%2B08%3A00&to=x"},
+        {"path": "/?q=%00&q=two&%E6%98%BE=%E5%BE%AE&empty="},
+        {"path": "/equipment/1%00?"},
+        {"path": "/", "headers": {"Cookie": 'session=abc; locale="\\000"; x=%00'}},
+        {"path": "/", "headers": {"Cookie": ""}, "query_string": ""},
+        {"path": "/login", "method": "POST", "data": {"email": "a\x00@b", "password": "p"}},
+        {
+            "path": "/manage/equipment/1/production-calendar?a=1",
+            "method": "POST",
+            "data": {"note": ["one", "two"], "file": (io.BytesIO(b"x"), "plan\x00.ics")},
+            "headers": {"Cookie": "session=s", "X-Custom": "值"},
+        },
+        {"path": "/api/v1/equipment", "method": "POST", "json": {"name": "\x00"}},
+    ],
+)
+def test_the_texts_searched_are_the_ones_every_source_gives(app, options):
+    with app.test_request_context(**options):
+        assert sorted(request_texts()) == sorted(texts_one_generator_step_each())
