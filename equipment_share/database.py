@@ -24,8 +24,9 @@ PERIOD_LOCKS_KEY = 7_340_214
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 signals = Namespace()
-# Sent with the app once a request's transaction has committed: what must not happen before (mail
-# about the change) subscribes to it, so this module imports none of its listeners.
+# Sent with the app once a request's transaction has committed (not after a read, which has
+# nothing to commit): what must not happen before (mail about the change) subscribes to it, so
+# this module imports none of its listeners.
 request_committed = signals.signal("request-committed")
 
 
@@ -133,16 +134,17 @@ def register_migrations(app: Flask) -> None:
 
 def _commit_successful_request(response: Response) -> Response:
     """One transaction per request: kept when the request succeeded, dropped otherwise. A read
-    has nothing to keep: its transaction is ended without the COMMIT (see only_read)."""
-    session = db.session
+    has nothing to keep or announce: its transaction is ended without the COMMIT (see
+    only_read), and the session forgotten, so the app context's teardown has none to close
+    again."""
+    session = db.session()
     if response.status_code >= 400:
         session.rollback()
-        return response
-    if only_read(session):
-        session.close()
+    elif only_read(session):
+        db.session.remove()
     else:
         session.commit()
-    request_committed.send(current_app._get_current_object())
+        request_committed.send(current_app._get_current_object())
     return response
 
 
