@@ -225,7 +225,7 @@ class ApiLimits:
 
     def finish(self, response: Response) -> Response:
         """after_request: count a refused token, and tell the client where it stands."""
-        if not self.applies() or not g.get("api_limits"):
+        if not g.get("api_limits"):  # set by check() only where the limits apply
             return response
         try:
             failed = g.get("api_failed_token_limit")
@@ -268,9 +268,18 @@ def init_limiter(app: Flask) -> None:
     """Flask-Limiter for the pages (sign-in). Its three request hooks skip the API's requests,
     which ApiLimits counts: there they would only look for limits to find none (about 4% of an
     API request), and its headers and fallback are ApiLimits' business there."""
+    init_for_pages(app, limiter.init_app)
+
+
+def init_for_pages(app: Flask, init_extension) -> None:
+    """Run an extension's init_app(app); the request hooks it adds skip the API's requests.
+
+    For the extensions whose hooks find nothing to do there: Flask-Limiter's (ApiLimits counts
+    the API), Flask-WTF's CSRF check (the API's blueprints are exempt: bearer tokens, not
+    cookies) and Flask-Login's remember-me cookie (the API has no session to remember in)."""
     registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     before = [list(registry.get(None, ())) for registry in registries]
-    limiter.init_app(app)
+    init_extension(app)
     for registry, previous in zip(registries, before, strict=True):
         registry[None] = [
             hook if hook in previous else _not_for_the_api(hook) for hook in registry.get(None, ())

@@ -1,10 +1,13 @@
 """The HTML pages: one blueprint per area."""
 
+from functools import partial
+
 from flask import Flask, current_app
 from flask_login import current_user
 
 from equipment_share.extensions import csrf, login_manager
 from equipment_share.i18n import select_locale
+from equipment_share.security import init_for_pages
 from equipment_share.web import (
     admin,
     audit,
@@ -58,8 +61,8 @@ BLUEPRINT_MODULES = (
 
 
 def init_app(app: Flask) -> None:
-    csrf.init_app(app)
-    auth.init_login(login_manager, app)
+    init_for_pages(app, csrf.init_app)
+    init_for_pages(app, partial(auth.init_login, login_manager))
     app.url_map.converters["int"] = IdConverter  # before any route is added
     for module in BLUEPRINT_MODULES:
         app.register_blueprint(module.bp)
