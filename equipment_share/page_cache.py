@@ -16,6 +16,7 @@ from threading import Lock
 
 from flask import Response, current_app, make_response, request, session
 from flask_login import current_user
+from werkzeug.http import quote_etag
 
 MAX_PAGES = 512
 # Moves every page's ETag when the pages' markup changes for the same inputs.
@@ -46,9 +47,11 @@ def cached(key: tuple, render: Callable[[], object]) -> Response:
             _pages.move_to_end(lookup)
     if page is not None:
         body, mimetype, etag = page
+        # a new response: its headers given at once, as _answer would set them
+        headers = (("ETag", quote_etag(etag)), ("Vary", "Cookie"))
         if etag in request.if_none_match:
-            return _answer(Response(status=304), etag)
-        return _answer(Response(body, mimetype=mimetype), etag)
+            return Response(status=304, headers=headers)
+        return Response(body, mimetype=mimetype, headers=headers)
     etag = _etag_of(key)
     if etag in request.if_none_match:
         return _answer(Response(status=304), etag)

@@ -238,3 +238,31 @@ def test_an_instrument_not_public_is_answered_by_who_asks(client, setting, make_
 
     assert client.get(url, headers=api_headers(platform_user)).status_code == 200
     assert client.get(url, headers=api_headers(make_user("sme"))).status_code == 404
+
+
+def test_a_kept_page_is_answered_as_it_was_drawn(client, setting, minute, sme_user, api_headers):
+    """A hit builds its response directly: the same body and headers as the page drawn, and
+    the same 304, for pages and the availability API."""
+    api_url = (
+        f"/api/v1/equipment/{setting[0].id}/availability"
+        f"?from={on(0, 0).isoformat()}&to={on(7, 0).isoformat()}".replace("+", "%2B")
+    )
+    for url, headers in (("/", {}), (week_url(setting[0]), {}), (api_url, api_headers(sme_user))):
+        page_cache.clear()
+        drawn = client.get(url, headers=headers)
+        if_none_match = headers | {"If-None-Match": drawn.headers["ETag"]}
+        page_cache.clear()
+        drawn_304 = client.get(url, headers=if_none_match)
+        client.get(url, headers=headers)  # drawn and kept again
+
+        kept = client.get(url, headers=headers)
+        kept_304 = client.get(url, headers=if_none_match)
+
+        assert (kept.status_code, kept.data) == (drawn.status_code, drawn.data)
+        assert answer_headers(kept) == answer_headers(drawn)
+        assert kept_304.status_code == drawn_304.status_code == 304
+        assert answer_headers(kept_304) == answer_headers(drawn_304)
+
+
+def answer_headers(response) -> list[tuple[str, str]]:
+    return sorted((name, value) for name, value in response.headers if name != "X-Request-ID")
