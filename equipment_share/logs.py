@@ -5,12 +5,13 @@ LOG_FORMAT is json, for a log collector."""
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 
 from flask import Flask, Response, g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
+REQUEST_ID_ENVIRON_KEY = "HTTP_X_REQUEST_ID"
 ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 request_logger = logging.getLogger("equipment_share.requests")
 
@@ -43,8 +44,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def start_request() -> None:
-    offered = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = offered if ACCEPTABLE_REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    # read from the environ, where the header is: request.headers would be built for it
+    offered = request.environ.get(REQUEST_ID_ENVIRON_KEY, "")
+    # 32 random hex digits, as a UUID4's would be, made in a third of its time
+    g.request_id = offered if ACCEPTABLE_REQUEST_ID.fullmatch(offered) else secrets.token_hex(16)
     g.request_started = time.perf_counter()
 
 
