@@ -1,7 +1,7 @@
 """All models, imported here so that Alembic and create_all see every table."""
 
 from equipment_share.models.audit import AuditChainHead, AuditEntry
-from equipment_share.models.base import Base, Money, Rate, UTCDateTime, utcnow
+from equipment_share.models.base import Base, Money, Rate, UTCDateTime, as_loaded, utcnow
 from equipment_share.models.bookings import Booking, MaintenanceBlock, ProductionRun
 from equipment_share.models.catalogue import CatalogueRevision
 from equipment_share.models.equipment import (
@@ -85,6 +85,7 @@ __all__ = [
     "UsageStatus",
     "User",
     "UTCDateTime",
+    "as_loaded",
     "organization_relations",
     "utcnow",
 ]

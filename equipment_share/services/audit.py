@@ -15,7 +15,6 @@ written, and returned as a detached AuditEntry holding them.
 from collections.abc import Iterator
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.orm import make_transient_to_detached
 
 from equipment_share.database import note_write
 from equipment_share.domain.audit_chain import (
@@ -27,7 +26,7 @@ from equipment_share.domain.audit_chain import (
     json_value,
 )
 from equipment_share.extensions import db
-from equipment_share.models import AuditChainHead, AuditEntry, User, utcnow
+from equipment_share.models import AuditChainHead, AuditEntry, User, as_loaded, utcnow
 
 # An arbitrary constant naming the advisory lock under which the chain's head row is made
 # (PostgreSQL), when it is missing: before the first entry, or once the tables are emptied.
@@ -65,9 +64,7 @@ def record(
         reason=reason,
         changes=changes,
     )
-    entry = AuditEntry(**values)
-    make_transient_to_detached(entry)  # the row as written, not pending in the session
-    return entry
+    return as_loaded(AuditEntry, values)  # the row as written, not pending in the session
 
 
 def append(

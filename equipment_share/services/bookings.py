@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, exists, insert, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from equipment_share.domain.availability import Interval, is_bookable
@@ -54,6 +53,7 @@ from equipment_share.models import (
     RateCardVersion,
     Role,
     User,
+    as_loaded,
     utcnow,
 )
 from equipment_share.services import audit, notifications, rate_cards, usage
@@ -423,9 +423,8 @@ def _insert_or_conflict(
             raise conflict_error(values["equipment_id"], interval) from None
         raise
     notifications.note_event_written()
-    booking = Booking(id=booking_id, **values)
-    make_transient_to_detached(booking)  # as if loaded: no pending change, nothing to flush
-    session.add(booking)
+    booking = as_loaded(Booking, {"id": booking_id, **values})
+    session.add(booking)  # persistent, nothing to flush
     return booking, chain_head
 
 

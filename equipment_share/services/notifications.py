@@ -31,13 +31,20 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import insert, select
-from sqlalchemy.orm import make_transient_to_detached
 
 from equipment_share.database import note_write, request_committed
 from equipment_share.domain.bookings import BookingStatus
 from equipment_share.extensions import db
 from equipment_share.i18n import format_money, format_money_code
-from equipment_share.models import Booking, OutboxMessage, Role, UsageRecord, User, utcnow
+from equipment_share.models import (
+    Booking,
+    OutboxMessage,
+    Role,
+    UsageRecord,
+    User,
+    as_loaded,
+    utcnow,
+)
 from equipment_share.services.booking_calendar import single_booking_feed
 from equipment_share.services.notices import announce, booking_params, usage_params
 
@@ -156,9 +163,7 @@ def booking_event(booking: Booking, event: str, *, actor: User | None = None) ->
     # cost about as much CPU as the statement on the booking path (benchmarks/profile_booking.py).
     values["id"] = db.session.connection().execute(APPEND_EVENT, values).scalar_one()
     note_event_written()
-    message = OutboxMessage(**values)
-    make_transient_to_detached(message)  # the row as written, not pending in the session
-    return message
+    return as_loaded(OutboxMessage, values)  # the row as written, not pending in the session
 
 
 def booking_event_values(status: BookingStatus, event: str, actor_id: int | None) -> dict:
