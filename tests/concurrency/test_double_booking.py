@@ -11,11 +11,12 @@ from datetime import time as clock
 from itertools import combinations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from equipment_share.domain.bookings import ACTIVE_STATUSES
 from equipment_share.extensions import db
-from equipment_share.models import Booking
+from equipment_share.models import AuditEntry, Booking, OutboxMessage
+from equipment_share.services import audit
 from tests.clock import SHANGHAI
 from tests.concurrency.server import Server, all_at_once, describe, serving
 
@@ -155,3 +156,42 @@ def test_staggered_overlapping_slots_never_overlap(setting):
                 assert conflict in accepted and overlaps(conflict, slot)
     assert len(accepted) >= -(-CLIENTS // 7)
     assert active_bookings(setting.equipment_id) == accepted
+
+
+def test_bookings_of_many_instruments_at_once_extend_the_audit_chain_in_turn(
+    setting, make_equipment
+):
+    """Bookings of different instruments do not wait on each other's instrument lock; the
+    audit chain's head (locked with the booking's INSERT on PostgreSQL) still makes them
+    append one at a time: one entry and one outbox row each, the chain intact."""
+    instrument_ids = [setting.equipment_id] + [
+        make_equipment(
+            weekly=ALL_DAY, requires_approval=False, lead_time_hours=0, max_booking_minutes=480
+        ).id
+        for _ in range(CLIENTS - 1)
+    ]
+    db.session.commit()
+    start = midnight_next_week() + hours(3)
+    body = {"start": start.isoformat(), "end": (start + hours(1)).isoformat(), "purpose": "chain"}
+
+    answers = all_at_once(
+        setting.server,
+        [
+            ("POST", "/api/v1/bookings", setting.headers, body | {"equipment_id": instrument_id})
+            for instrument_id in instrument_ids
+        ],
+    )
+
+    assert [status for status, _ in answers] == [201] * CLIENTS, describe(answers)
+    booked = sorted(answer["id"] for _, answer in answers)
+    db.session.rollback()  # a fresh snapshot: the server committed in other processes
+    entries = db.session.scalars(
+        select(AuditEntry.object_id).where(
+            AuditEntry.object_type == "booking", AuditEntry.action == "create"
+        )
+    ).all()
+    events = db.session.scalars(
+        select(OutboxMessage.booking_id).where(OutboxMessage.event == "booking_confirmed")
+    ).all()
+    assert sorted(entries) == booked and sorted(events) == booked
+    assert audit.verify_chain() == (db.session.scalar(select(func.count(AuditEntry.id))), None)
