@@ -181,28 +181,19 @@ def free_spans(idle: Iterable[Span], blocks: Iterable[Span], window: Span) -> li
     and building an Interval (two aware datetimes) for each cost most of its free time.
     Every span must start before it ends, as an Interval must. tests/domain/test_free_spans.py
     compares the two on generated idle windows, zones and blocks."""
-    idle_in_window = _merge_spans(_clip_spans(idle, window))
-    blocks_in_window = _merge_spans(_clip_spans(blocks, window))
-    return _subtract_spans(idle_in_window, blocks_in_window)
+    return subtract_spans(merge_spans(idle, *window), merge_spans(blocks, *window))
 
 
-def _clip_spans(spans: Iterable[Span], window: Span) -> list[Span]:
-    window_start, window_end = window
-    clipped = []
-    for start, end in spans:
-        if start < window_end and window_start < end:
-            clipped.append((max(start, window_start), min(end, window_end)))
-    return clipped
-
-
-def _merge_spans(spans: list[Span]) -> list[Span]:
-    """Sorted, with spans that overlap or touch joined (`merge`)."""
+def merge_spans(spans: Iterable[Span], low: int, high: int) -> list[Span]:
+    """Clip spans to [low, high), sort, and join those that overlap or touch (`merge`)."""
+    clipped = sorted(
+        (max(start, low), min(end, high)) for start, end in spans if start < high and low < end
+    )
     merged: list[Span] = []
-    if not spans:
+    if not clipped:
         return merged
-    spans.sort()
-    current_start, current_end = spans[0]
-    for start, end in spans:
+    current_start, current_end = clipped[0]
+    for start, end in clipped:
         if start <= current_end:
             if end > current_end:
                 current_end = end
@@ -213,8 +204,8 @@ def _merge_spans(spans: list[Span]) -> list[Span]:
     return merged
 
 
-def _subtract_spans(spans: list[Span], blocks: list[Span]) -> list[Span]:
-    """`subtract` for sorted, merged spans and blocks."""
+def subtract_spans(spans: list[Span], blocks: list[Span]) -> list[Span]:
+    """`subtract` for sorted, merged spans and blocks (as merge_spans returns them)."""
     remaining: list[Span] = []
     first_relevant = 0
     for span_start, span_end in spans:

@@ -20,7 +20,13 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from equipment_share.domain.availability import Interval, WeeklyRule, to_utc
+from equipment_share.domain.availability import (
+    Interval,
+    WeeklyRule,
+    merge_spans,
+    subtract_spans,
+    to_utc,
+)
 
 MINUTES_PER_DAY = 24 * 60
 DAYS_PER_WEEK = 7
@@ -261,43 +267,7 @@ def idle_minutes(
                     spans.append((axis.ceil_minute(start), axis.floor_minute(end)))
     for start, end in one_off:
         spans.append((axis.ceil_minute(start), axis.floor_minute(end)))
-    return merge_minutes(spans, 0, axis.columns * axis.column_minutes)
-
-
-def merge_minutes(spans, low: int, high: int) -> list[tuple[int, int]]:
-    """Clip spans to [low, high), sort, and join those that overlap or touch."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        start, end = max(start, low), min(end, high)
-        if start >= end:
-            continue
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1][1] = end
-        else:
-            merged.append([start, end])
-    return [(start, end) for start, end in merged]
-
-
-def subtract_minutes(spans, blocks) -> list[tuple[int, int]]:
-    """Merged spans minus merged blocks (both sorted)."""
-    remaining = []
-    index = 0
-    for start, end in spans:
-        cursor = start
-        while index < len(blocks) and blocks[index][1] <= cursor:
-            index += 1
-        scan = index
-        while scan < len(blocks) and blocks[scan][0] < end:
-            if blocks[scan][0] > cursor:
-                remaining.append((cursor, blocks[scan][0]))
-            cursor = max(cursor, blocks[scan][1])
-            if cursor >= end:
-                break
-            scan += 1
-        if cursor < end:
-            remaining.append((cursor, end))
-    return remaining
+    return merge_spans(spans, 0, axis.columns * axis.column_minutes)
 
 
 def _overlapping(blocks, idle) -> list[tuple[int, int]]:
@@ -332,8 +302,8 @@ def build_row(
     high = axis.columns * axis.column_minutes
     bars: list[Bar] = []
     if instrument.active and idle:
-        taken = merge_minutes([(block.start, block.end) for block in blocks], 0, high)
-        bars.extend(_free_bars(axis, instrument, subtract_minutes(idle, taken), now))
+        taken = merge_spans([(block.start, block.end) for block in blocks], 0, high)
+        bars.extend(_free_bars(axis, instrument, subtract_spans(idle, taken), now))
     known: list[Block] = []
     hidden: list[tuple[int, int]] = []
     own_id = sight.own_organization_id
@@ -343,7 +313,7 @@ def build_row(
         else:
             hidden.append((block.start, block.end))
     if hidden and idle:
-        for start, end in _overlapping(merge_minutes(hidden, 0, high), idle):
+        for start, end in _overlapping(merge_spans(hidden, 0, high), idle):
             placed = axis.place(start, end, inward=False)
             if placed is not None:
                 bars.append(Bar(BarKind.BUSY, start, end, *placed))

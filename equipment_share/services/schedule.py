@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all
 
+from equipment_share.domain.availability import merge_spans
 from equipment_share.domain.bookings import ACTIVE_STATUSES
 from equipment_share.domain.schedule import (
     Axis,
@@ -23,7 +24,6 @@ from equipment_share.domain.schedule import (
     block_minutes,
     build_row,
     idle_minutes,
-    merge_minutes,
 )
 from equipment_share.extensions import db
 from equipment_share.models import (
@@ -199,7 +199,7 @@ def _idle(rows, instrument: Instrument, axis: Axis, patterns: dict) -> list[tupl
         rules = [weekly_rule(row) for row in rows if row.kind == IdleWindowKind.WEEKLY]
         spans = patterns[key] = idle_minutes(axis, rules, [], tz) if rules else []
     if once:
-        spans = merge_minutes(
+        spans = merge_spans(
             [*spans, *idle_minutes(axis, [], once, tz)], 0, axis.columns * axis.column_minutes
         )
     return spans

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from equipment_share.domain.availability import WeeklyRule
+from equipment_share.domain.availability import WeeklyRule, merge_spans, subtract_spans
 from equipment_share.domain.schedule import (
     BarKind,
     Block,
@@ -16,8 +16,6 @@ from equipment_share.domain.schedule import (
     axis_for,
     build_row,
     idle_minutes,
-    merge_minutes,
-    subtract_minutes,
 )
 from tests.clock import SHANGHAI
 
@@ -107,7 +105,7 @@ def test_one_off_windows_are_narrowed_to_whole_minutes_and_merged():
     ],
 )
 def test_free_is_idle_minus_blocks(spans, blocks, free):
-    assert subtract_minutes(spans, merge_minutes(blocks, 0, 1440)) == free
+    assert subtract_spans(spans, merge_spans(blocks, 0, 1440)) == free
 
 
 def test_a_booking_link_starts_on_the_slot_grid_of_an_instrument_in_another_zone():
