@@ -6,6 +6,7 @@ is wider than the screen, and what the journey needs is on screen and clickable.
 from datetime import datetime, timedelta
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlalchemy import select
 
 from equipment_share.domain.bookings import BookingStatus
@@ -40,8 +41,15 @@ def on_a_phone(browser, live_server, user, language):
 
 
 def assert_fits(page):
-    """Nothing makes the page scroll sideways (a wide table or grid scrolls in its own box)."""
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+    """Nothing makes the page scroll sideways (a wide table or grid scrolls in its own box),
+    once it has settled: right after a navigation the measure can catch a page mid-layout (it
+    failed so once in CI on a page that fits), and a page that overflows never settles."""
+    try:
+        page.wait_for_function(
+            "document.documentElement.scrollWidth <= window.innerWidth", timeout=3_000
+        )
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"{page.url} scrolls sideways") from None
 
 
 def assert_on_screen(locator):
