@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
+from sqlalchemy.engine import make_url
 
 DEFAULTS = {
     "TIMEZONE": "Asia/Shanghai",
@@ -150,9 +151,14 @@ ENVIRONMENT_SETTINGS: dict[str, Callable[[str], object]] = {
 
 def engine_options(database_url: str, options: dict) -> dict:
     """SQLAlchemy's engine options for the database. A SQLite file has no server that could
-    drop a pooled connection: no ping (a `SELECT 1`) before each request's first statement."""
-    if database_url.startswith("sqlite"):
-        return {**options, "pool_pre_ping": False}
+    drop a pooled connection: no ping (a `SELECT 1`) before each request's first statement.
+    A file's pool hands out the connection used last: the one whose kept answers
+    (unchanged_reads.py) are most likely current (an in-memory database has one connection)."""
+    if not database_url.startswith("sqlite"):
+        return options
+    options = {**options, "pool_pre_ping": False}
+    if make_url(database_url).database not in (None, "", ":memory:"):
+        options["pool_use_lifo"] = True
     return options
 
 

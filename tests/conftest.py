@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, make_url, text
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
-from equipment_share import create_app, page_cache
+from equipment_share import create_app, page_cache, unchanged_reads
 from equipment_share.domain.organizations import uscc_with_check_character
 from equipment_share.extensions import db
 from equipment_share.models import (
@@ -196,6 +196,13 @@ def empty_page_cache():
     """Each test starts on a new database, where the same fingerprint may mean another page."""
     page_cache.clear()
     page_fingerprints.forget_zones()
+
+
+@pytest.fixture
+def every_read_asked(monkeypatch):
+    """No answers kept from one transaction to the next (unchanged_reads.py), for the tests that
+    count a request's queries: on SQLite an unchanged database would spare them."""
+    monkeypatch.setattr(unchanged_reads, "_answers", lambda: None)
 
 
 @pytest.fixture

@@ -293,5 +293,7 @@ def test_a_server_s_connections_are_pinged_before_use():
     options = engine_options("postgresql+psycopg://db/app", {"pool_pre_ping": True})
     assert options["pool_pre_ping"] is True
     assert engine_options("sqlite:////tmp/x.sqlite3", {"pool_pre_ping": True}) == {
-        "pool_pre_ping": False
+        "pool_pre_ping": False,
+        "pool_use_lifo": True,
     }
+    assert engine_options("sqlite://", {"pool_pre_ping": True}) == {"pool_pre_ping": False}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, true
 
+from equipment_share import unchanged_reads
 from equipment_share.domain.availability import Interval
 from equipment_share.extensions import db
 from equipment_share.models import CatalogueRevision, Equipment, InstrumentChange, Organization
@@ -83,7 +84,7 @@ def instrument_fingerprint(equipment_id: int, window: Interval) -> InstrumentFin
     (any status: a cancellation frees time), idle windows, production runs and maintenance
     (models/instrument_changes.py). A change outside the window moves it too: one index read
     instead of aggregates over the window's rows. None when there is no such instrument."""
-    row = db.session.connection().execute(INSTRUMENT, {"equipment_id": equipment_id}).first()
+    row = unchanged_reads.kept(("instrument", equipment_id), lambda: _instrument_row(equipment_id))
     if row is None:
         return None
     timezone, active, _updated, platform_status, *_ = row
@@ -95,6 +96,10 @@ def instrument_fingerprint(equipment_id: int, window: Interval) -> InstrumentFin
     )
 
 
+def _instrument_row(equipment_id: int):
+    return db.session.connection().execute(INSTRUMENT, {"equipment_id": equipment_id}).first()
+
+
 CATALOGUE = select(CatalogueRevision.token).where(CatalogueRevision.id == 1)
 
 
@@ -102,4 +107,8 @@ def catalogue_fingerprint() -> tuple:
     """What the public catalogue is made of: its instruments and every platform's names and
     status, as the catalogue's revision token (models/catalogue.py), which the database
     replaces on every change to either; one row, however large the catalogue."""
-    return (db.session.connection().execute(CATALOGUE).scalar(),)
+    return (unchanged_reads.kept(("catalogue",), _catalogue_token),)
+
+
+def _catalogue_token():
+    return db.session.connection().execute(CATALOGUE).scalar()

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload
 
+from equipment_share import unchanged_reads
 from equipment_share.database import SQLITE_BUSY_TIMEOUT_MS, request_may_write
 from equipment_share.extensions import db
 from equipment_share.models import (
@@ -96,7 +97,8 @@ def holder_of_token(token: str) -> TokenHolder | None:
     current_actor loads the user when a view asks for it)."""
     session = db.session
     session.flush()  # as a query through the session would: a change made here is seen
-    row = session.connection().execute(TOKEN_CHECK, {"digest": _digest(token)}).first()
+    digest = _digest(token)
+    row = unchanged_reads.kept(("token", digest), lambda: _token_row(digest))
     if row is None:
         return None
     token_id, last_used_at, active, organization_status, *user, org_id, org_name, org_kind = row
@@ -105,6 +107,10 @@ def holder_of_token(token: str) -> TokenHolder | None:
     note_use(token_id, last_used_at)
     organization = None if org_id is None else OrganizationSummary(org_id, org_name, org_kind)
     return TokenHolder(*user, organization=organization)
+
+
+def _token_row(digest: str):
+    return db.session.connection().execute(TOKEN_CHECK, {"digest": digest}).first()
 
 
 # Built once: the token with its user and organisation as ORM objects, in one statement.

@@ -45,6 +45,7 @@ def etag_after(client, url: str, etag: str) -> tuple[int, str]:
     return response.status_code, response.headers["ETag"]
 
 
+@pytest.mark.usefixtures("every_read_asked")
 def test_an_unchanged_instrument_feed_is_a_304_from_one_query(client, setting, statements):
     equipment = setting[0]
     url = f"/calendar/equipment/{equipment.id}.ics"

@@ -66,6 +66,7 @@ def test_a_visitor_gets_no_session_cookie(app, client, setting, minute):
     assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is None
 
 
+@pytest.mark.usefixtures("every_read_asked")
 def test_the_same_page_again_is_one_query_or_a_304(client, setting, minute, statements):
     # the catalogue's fingerprint is its revision row; an instrument's week counts its rows
     for url, fingerprint in (("/", "FROM catalogue_revision"), (week_url(setting[0]), "count(")):
@@ -82,6 +83,7 @@ def test_the_same_page_again_is_one_query_or_a_304(client, setting, minute, stat
         assert "Cookie" in again.headers["Vary"]
 
 
+@pytest.mark.usefixtures("every_read_asked")
 def test_a_pages_etag_is_the_same_in_every_process(client, setting, minute, statements):
     """The ETag kept with a page is the key's digest: a worker that has not kept the page (here,
     after the cache is emptied) gives the same one, and answers 304 without drawing it."""
