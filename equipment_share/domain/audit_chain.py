@@ -48,8 +48,42 @@ def json_value(value: object) -> object:
 def entry_hash(fields: Mapping[str, object], previous_hash: str) -> str:
     content = {name: json_value(fields[name]) for name in HASHED_FIELDS}
     content["previous_hash"] = previous_hash
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
+
+
+# What a database computing an entry's hash itself knows and Python does not yet: the object
+# made in the same statement, and the chain's head locked there. In the canonical JSON's order.
+KNOWN_TO_THE_DATABASE = ("object_id", "position", "previous_hash")
+
+
+def canonical_json_around(fields: Mapping[str, object]) -> tuple[str, str, str, str]:
+    """The canonical JSON that entry_hash hashes, for an entry whose object id, position and
+    previous hash are not known yet, as the four pieces around them: the JSON is
+    ``pieces[0] + str(object_id) + pieces[1] + str(position) + pieces[2] + previous_hash +
+    pieces[3]`` (services/audit.py has PostgreSQL hash it in the statement that writes it).
+    Written key by key, as json.dumps writes the whole, so no text in a field can pass for a
+    place where a value goes."""
+    known = {
+        name: json_value(fields[name])
+        for name in HASHED_FIELDS
+        if name not in KNOWN_TO_THE_DATABASE
+    }
+    names = sorted([*known, *KNOWN_TO_THE_DATABASE])
+    pieces, piece = [], "{"
+    for number, name in enumerate(names):
+        piece += ("," if number else "") + _canonical(name) + ":"
+        if name in known:
+            piece += _canonical(known[name])
+        else:
+            quote = '"' if name == "previous_hash" else ""  # a string; the others are numbers
+            pieces.append(piece + quote)
+            piece = quote
+    first, after_object, after_position = pieces
+    return first, after_object, after_position, piece + "}"
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,22 @@ A trigger on the entries moves the head on. The unique `position` is the final g
 
 The entry is written by one INSERT of its table (not through the session's unit of work, which
 cost about as much CPU as the statement itself on the booking path): it is hashed from the values
-written, and returned as a detached AuditEntry holding them.
+written, and returned as a detached AuditEntry holding them. On PostgreSQL a new booking's
+entry is written by the booking's own statement, which locks the head, reads it and has the
+database hash the entry (entry_following).
 """
 
 from collections.abc import Iterator
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Text, bindparam, cast, func, insert, select, text, true
 
 from equipment_share.database import note_write
 from equipment_share.domain.audit_chain import (
     GENESIS_HASH,
     HASHED_FIELDS,
+    KNOWN_TO_THE_DATABASE,
     ChainBreak,
+    canonical_json_around,
     entry_hash,
     find_break,
     json_value,
@@ -40,6 +44,56 @@ LOCK_HEAD = select(HEAD.c.position, HEAD.c.entry_hash).where(HEAD.c.id == 1).wit
 START_HEAD = insert(HEAD).values(id=1)
 CHAIN_COLUMNS = (*HASHED_FIELDS, "id", "previous_hash", "entry_hash")
 APPEND_ENTRY = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)
+
+
+ENTRIES = AuditEntry.__table__
+# the fields an entry following the head in the same statement binds as :entry_<name>
+BOUND_FIELDS = tuple(name for name in HASHED_FIELDS if name not in KNOWN_TO_THE_DATABASE)
+PIECES = tuple(f"entry_json_{number}" for number in range(4))
+
+
+def entry_following(head, object_id):
+    """PostgreSQL: the INSERT (a CTE) of the entry that follows `head`, a CTE of LOCK_HEAD in
+    the same statement, about the object whose id is the column `object_id` (made by that
+    statement too): one statement instead of an INSERT after it. The database hashes the entry
+    as entry_hash does, from the pieces of its canonical JSON (following_values). Inserts
+    nothing when there is no head row yet (before the first entry): the caller appends then."""
+    position = head.c.position + 1
+    piece = [bindparam(name, type_=Text) for name in PIECES]
+    canonical = (piece[0] + cast(object_id, Text) + piece[1] + cast(position, Text) + piece[2]) + (
+        head.c.entry_hash + piece[3]
+    )
+    digest = func.encode(func.sha256(func.convert_to(canonical, "UTF8")), "hex")
+    bound = [bindparam(f"entry_{name}", type_=ENTRIES.c[name].type) for name in BOUND_FIELDS]
+    written = select(*bound, object_id, position, head.c.entry_hash, digest).select_from(
+        object_id.table.join(head, true())  # one row, or none without a head
+    )
+    columns = [*BOUND_FIELDS, "object_id", "position", "previous_hash", "entry_hash"]
+    return (
+        insert(ENTRIES)
+        .from_select(columns, written)
+        .returning(ENTRIES.c.id, ENTRIES.c.position)
+        .cte("new_entry")
+    )
+
+
+def following_values(
+    actor_id: int | None, object_type: str, action: str, *, to_state: str = ""
+) -> dict:
+    """entry_following's parameters for an entry about a new object."""
+    fields = {
+        "created_at": utcnow(),
+        "actor_id": actor_id,
+        "object_type": object_type,
+        "action": action,
+        "from_state": "",
+        "to_state": to_state,
+        "reason": "",
+        "changes": json_value({}),
+    }
+    values = {f"entry_{name}": value for name, value in fields.items()}
+    pieces = canonical_json_around(fields)
+    return values | dict(zip(PIECES, pieces, strict=True))
 
 
 def record(
@@ -77,15 +131,14 @@ def append(
     to_state: str = "",
     reason: str = "",
     changes: dict | None = None,
-    head: tuple[int, str] | None = None,
 ) -> dict:
     """Append an entry to the chain and return the values written (with its id), making no
-    AuditEntry. `head`: the chain's last position and hash as the caller's own statement locked
-    and read them (LOCK_HEAD as a CTE of it, services/bookings); None: locked and read here."""
+    AuditEntry (a statement that writes its object can append its entry itself:
+    entry_following)."""
     session = db.session
     session.flush()
     connection = session.connection()
-    last_position, previous_hash = head or _lock_head(connection)
+    last_position, previous_hash = _lock_head(connection)
     values = {
         "position": last_position + 1,
         "created_at": utcnow(),

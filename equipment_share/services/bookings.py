@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, exists, insert, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from equipment_share.database import note_write
 from equipment_share.domain.availability import Interval, is_bookable
 from equipment_share.domain.bookings import (
     ACTIVE_STATUSES,
@@ -345,12 +346,11 @@ def create_booking(
         "created_at": created_at,
         "updated_at": created_at,
     }
-    booking, chain_head = _insert_or_conflict(values, interval, actor_id)
+    booking, audited = _insert_or_conflict(values, interval, actor_id)
     set_committed_value(booking, "usage_record", None)  # a new booking has none: no query
-    # Last: extending the audit chain serialises every writer until commit.
-    audit.append(
-        actor_id, "booking", booking.id, "create", to_state=booking.status.value, head=chain_head
-    )
+    if not audited:
+        # Last: extending the audit chain serialises every writer until commit.
+        audit.append(actor_id, "booking", booking.id, "create", to_state=booking.status.value)
     return booking
 
 
@@ -360,13 +360,14 @@ EVENT_COLUMNS = tuple(column.name for column in OUTBOX.c if column.name not in (
 
 
 def _booked_in_one_statement():
-    """PostgreSQL: the booking's INSERT, its event's outbox row and the audit chain's head,
-    locked and read, in one statement: `:name` binds each column of the booking,
-    `:event_name` each of the outbox row but its booking_id, the new booking's.
+    """PostgreSQL: the booking's INSERT, its event's outbox row and its audit entry, which
+    locks the audit chain's head, in one statement: `:name` binds each column of the booking,
+    `:event_name` each of the outbox row but its booking_id, the new booking's, and
+    audit.following_values the entry's.
 
     Each statement cost the worker about 0.3 ms of CPU (benchmarks/profile_booking.py), and
-    this was three. The head's lock is taken with the INSERTs rather than just after them: the
-    chain still serialises writers only from the booking's last statements until commit."""
+    this was four. The chain serialises writers from this statement, the booking's last, until
+    commit."""
     booking = (
         insert(BOOKINGS)
         .values(
@@ -383,9 +384,10 @@ def _booked_in_one_statement():
         .cte("new_event")
     )
     head = audit.LOCK_HEAD.cte("chain_head")  # no row before the chain's first entry
+    entry = audit.entry_following(head, booking.c.id)
     return select(
-        booking.c.id, event.c.id.label("event_id"), head.c.position, head.c.entry_hash
-    ).select_from(booking.join(event, true()).outerjoin(head, true()))
+        booking.c.id, event.c.id.label("event_id"), entry.c.id.label("entry_id")
+    ).select_from(booking.join(event, true()).outerjoin(entry, true()))
 
 
 BOOKED_IN_ONE_STATEMENT = _booked_in_one_statement()
@@ -394,26 +396,26 @@ BOOKED_IN_ONE_STATEMENT = _booked_in_one_statement()
 ONE_STATEMENT_DIALECTS = frozenset({"postgresql"})
 
 
-def _insert_or_conflict(
-    values: dict, interval: Interval, actor_id: int
-) -> tuple[Booking, tuple[int, str] | None]:
+def _insert_or_conflict(values: dict, interval: Interval, actor_id: int) -> tuple[Booking, bool]:
     """Write the booking and its "booked" event's outbox row (on PostgreSQL in one statement
-    that also locks and reads the audit chain's head, returned for the entry; else None), and
-    return the booking as a persistent Booking holding the values written. Not through the
-    unit of work, whose flush of one new row cost about as much CPU as the statement itself
+    that also appends its audit entry, when the chain has a head: then True), and return the
+    booking as a persistent Booking holding the values written. Not through the unit of work,
+    whose flush of one new row cost about as much CPU as the statement itself
     (benchmarks/profile_booking.py), so `values` names every column.
 
     The database has the last word: PostgreSQL's exclusion constraint refuses an overlap."""
     session = db.session
     connection = session.connection()
     event = notifications.booking_event_values(values["status"], "booked", None)
-    chain_head = None
+    audited = False
     try:
         if connection.dialect.name in ONE_STATEMENT_DIALECTS:
             parameters = values | {f"event_{name}": value for name, value in event.items()}
-            row = connection.execute(BOOKED_IN_ONE_STATEMENT, parameters).one()
-            booking_id = row.id
-            chain_head = None if row.position is None else (row.position, row.entry_hash)
+            entry = audit.following_values(
+                actor_id, "booking", "create", to_state=values["status"].value
+            )
+            row = connection.execute(BOOKED_IN_ONE_STATEMENT, parameters | entry).one()
+            booking_id, audited = row.id, row.entry_id is not None
         else:
             booking_id = connection.execute(INSERT_BOOKING, values).scalar_one()
             connection.execute(notifications.APPEND_EVENT, event | {"booking_id": booking_id})
@@ -425,7 +427,9 @@ def _insert_or_conflict(
     notifications.note_event_written()
     booking = as_loaded(Booking, {"id": booking_id, **values})
     session.add(booking)  # persistent, nothing to flush
-    return booking, chain_head
+    if audited:
+        note_write(session)  # as audit.append does
+    return booking, audited
 
 
 def approve(actor: User, booking: Booking) -> Booking:

@@ -2,6 +2,7 @@
 tampering (an edited field, a deleted entry, a reordered pair, a forged link) is found at the
 first entry it breaks."""
 
+import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 from equipment_share.domain.audit_chain import (
     GENESIS_HASH,
     HASHED_FIELDS,
+    canonical_json_around,
     entry_hash,
     find_break,
 )
@@ -193,3 +195,31 @@ def test_the_hash_is_the_same_however_equal_values_are_spelled():
     same["changes"] = {"fee": {"to": "10.00", "from": Decimal("100.00")}}
 
     assert entry_hash(same, GENESIS_HASH) == entry["entry_hash"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "changes"),
+    [("", {}), ('"\x00position" 引号', {"\x00object_id": ["\x00previous_hash", 1.5]})],
+)
+def test_the_canonical_json_around_the_databases_values_hashes_as_the_entry(reason, changes):
+    """What PostgreSQL hashes when it writes an entry itself (services/audit.py): the pieces
+    around the object id, the position and the previous hash, joined with them, hash as
+    entry_hash does, whatever text the other fields hold."""
+    fields = {
+        "position": 41,
+        "created_at": datetime(2026, 12, 7, 8, 30, tzinfo=UTC),
+        "actor_id": 7,
+        "object_type": "booking",
+        "object_id": 12345,
+        "action": "create",
+        "from_state": "",
+        "to_state": "confirmed",
+        "reason": reason,
+        "changes": changes,
+    }
+    previous = "ab" * 32
+    first, after_object, after_position, last = canonical_json_around(fields)
+
+    canonical = f"{first}12345{after_object}41{after_position}{previous}{last}"
+
+    assert hashlib.sha256(canonical.encode()).hexdigest() == entry_hash(fields, previous)
