@@ -132,8 +132,8 @@ def test_the_calendar_link_has_a_working_copy_button(browser, live_server, make_
     page.click("#calendar-feed form button[type=submit]")
     page.wait_for_selector("#new-feed-url")
 
-    copy = page.locator("#copy-feed-url")
-    assert copy.is_visible()  # the script shows it
+    # the script shows it (hidden without JavaScript), once it has run: waited for, not polled once
+    copy = page.wait_for_selector("#copy-feed-url", state="visible")
     copy.click()
     # (not wait_for_function: polling a string evaluates it, which the CSP refuses)
     page.wait_for_selector(".copy-status:not(:empty)")
