@@ -30,7 +30,7 @@ MAX_ANSWERS = 1024
 # transaction began, and the answers kept with the (data_version, total_changes) they hold for
 CHANGES_AT_BEGIN = "unchanged_reads.changes_at_begin"
 KEPT = "unchanged_reads.kept"
-# session.info: this transaction's answers (or None where none may be kept), found once
+# session.info: this transaction's answers, found once (one PRAGMA a transaction)
 TRANSACTION_ANSWERS = "unchanged_reads.answers"
 
 T = TypeVar("T")
