@@ -81,16 +81,7 @@ def following_values(
     actor_id: int | None, object_type: str, action: str, *, to_state: str = ""
 ) -> dict:
     """entry_following's parameters for an entry about a new object."""
-    fields = {
-        "created_at": utcnow(),
-        "actor_id": actor_id,
-        "object_type": object_type,
-        "action": action,
-        "from_state": "",
-        "to_state": to_state,
-        "reason": "",
-        "changes": json_value({}),
-    }
+    fields = _described(actor_id, object_type, action, to_state=to_state)
     values = {f"entry_{name}": value for name, value in fields.items()}
     pieces = canonical_json_around(fields)
     return values | dict(zip(PIECES, pieces, strict=True))
@@ -141,21 +132,46 @@ def append(
     last_position, previous_hash = _lock_head(connection)
     values = {
         "position": last_position + 1,
-        "created_at": utcnow(),
-        "actor_id": actor_id,
-        "object_type": object_type,
         "object_id": object_id,
-        "action": action,
-        "from_state": from_state,
-        "to_state": to_state,
-        "reason": reason,
-        "changes": json_value(changes or {}),
+        **_described(
+            actor_id,
+            object_type,
+            action,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
+            changes=changes,
+        ),
         "previous_hash": previous_hash,
     }
     values["entry_hash"] = entry_hash(values, previous_hash)
     values["id"] = connection.execute(APPEND_ENTRY, values).scalar_one()
     note_write(session)  # as a flush would (hold_sqlite_write_lock keeps the transaction)
     return values
+
+
+def _described(
+    actor_id: int | None,
+    object_type: str,
+    action: str,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+) -> dict:
+    """An entry's own fields, made now: all it hashes but its object and its place in the
+    chain (BOUND_FIELDS)."""
+    return {
+        "created_at": utcnow(),
+        "actor_id": actor_id,
+        "object_type": object_type,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+        "changes": json_value(changes or {}),
+    }
 
 
 def _lock_head(connection) -> tuple[int, str]:

@@ -427,8 +427,7 @@ def _insert_or_conflict(values: dict, interval: Interval, actor_id: int) -> tupl
     notifications.note_event_written()
     booking = as_loaded(Booking, {"id": booking_id, **values})
     session.add(booking)  # persistent, nothing to flush
-    if audited:
-        note_write(session)  # as audit.append does
+    note_write(session)  # the INSERTs wrote, outside the unit of work
     return booking, audited
 
 
