@@ -9,6 +9,7 @@ import shutil
 from datetime import time
 from functools import partial
 
+import flask
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.routing import Rule
@@ -199,10 +200,29 @@ def empty_page_cache():
 
 
 @pytest.fixture
+def paths_calling(monkeypatch):
+    """Watch a method: the paths of the requests in which it ran (it still runs), to tell which
+    request hooks run where."""
+
+    def watch(owner, name: str) -> list[str]:
+        paths: list[str] = []
+        original = getattr(owner, name)
+
+        def recorded(self, *args, **kwargs):
+            paths.append(flask.request.path)
+            return original(self, *args, **kwargs)
+
+        monkeypatch.setattr(owner, name, recorded)
+        return paths
+
+    return watch
+
+
+@pytest.fixture
 def every_read_asked(monkeypatch):
     """No answers kept from one transaction to the next (unchanged_reads.py), for the tests that
     count a request's queries: on SQLite an unchanged database would spare them."""
-    monkeypatch.setattr(unchanged_reads, "_answers", lambda: None)
+    monkeypatch.setattr(unchanged_reads, "kept", lambda key, read: read())
 
 
 @pytest.fixture

@@ -2,21 +2,13 @@
 pages' business: they skip the API's requests, which authenticate by bearer token and have no
 session (security.init_for_pages). Flask-Limiter's are tested with the sign-in limits."""
 
-from flask import request
 from flask_wtf.csrf import CSRFProtect
 
 
 def test_the_csrf_check_runs_for_pages_and_not_for_the_api(
-    app, client, make_user, api_headers, monkeypatch
+    app, client, make_user, api_headers, paths_calling
 ):
-    checked = []
-    protect = CSRFProtect.protect
-
-    def recorded(self, *args, **kwargs):
-        checked.append(request.path)
-        return protect(self, *args, **kwargs)
-
-    monkeypatch.setattr(CSRFProtect, "protect", recorded)
+    checked = paths_calling(CSRFProtect, "protect")
     app.config["WTF_CSRF_ENABLED"] = True
     headers = api_headers(make_user("sme"))
 

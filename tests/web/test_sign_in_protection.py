@@ -6,7 +6,6 @@ import socket
 import time
 
 import pytest
-from flask import request
 from flask_limiter import Limiter
 
 from equipment_share import create_app
@@ -256,18 +255,11 @@ def test_an_unreachable_store_falls_back_to_counting_in_memory(
 
 
 def test_flask_limiter_counts_pages_and_leaves_the_api_to_its_own_limits(
-    app, database_url, tmp_path, api_headers, make_user, monkeypatch
+    app, database_url, tmp_path, api_headers, make_user, paths_calling
 ):
     """Flask-Limiter's request hooks run for pages (the app's default limit applies there) and
     not for the API, whose limits security.ApiLimits counts."""
-    looked_at = []
-    check = Limiter._check_request_limit
-
-    def recorded(self, *args, **kwargs):
-        looked_at.append(request.path)
-        return check(self, *args, **kwargs)
-
-    monkeypatch.setattr(Limiter, "_check_request_limit", recorded)
+    looked_at = paths_calling(Limiter, "_check_request_limit")
     limited = app_with_limits(
         database_url,
         tmp_path,
