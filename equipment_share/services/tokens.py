@@ -90,8 +90,10 @@ def holder_of_token(token: str) -> TokenHolder | None:
     """The token's user, when the token exists and its user may act (the rule of
     User.is_active: an active user of no organisation or of an approved one); None otherwise.
 
-    Asked of the database on every request, in the request's transaction, so a token revoked
-    or deleted, or a user deactivated, is refused at its very next use in every process. One
+    Asked of the database on every request, in the request's transaction (on SQLite answered
+    from the connection's kept answer while the database is unchanged: unchanged_reads.py), so
+    a token revoked or deleted, or a user deactivated, is refused at its very next use in every
+    process. One
     row of plain columns: loading the token, user and organisation as ORM objects was a third
     of GET /api/v1/me, and most API requests need no more than the user's id (the API's
     current_actor loads the user when a view asks for it)."""

@@ -1,4 +1,5 @@
-"""Every API request asks the database about its token: a token revoked or deleted, or a user
+"""Every API request asks the database about its token (on SQLite, whether it changed since
+the connection last read it: unchanged_reads.py): a token revoked or deleted, or a user
 deactivated, through any connection (another worker's), is refused at its very next use, also
 where the answer itself comes from the per-process page cache; and GET /api/v1/me shows the
 user as they are now."""
