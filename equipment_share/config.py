@@ -14,7 +14,9 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": {"zh_CN": "简体中文", "en": "English"},
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # no pool_pre_ping: a connection the server closed is replaced without a round trip
+    # (database._replace_a_connection_the_server_closed)
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
     # any other request body (equipment_share/body_limits.py): what a worker parses, it holds
@@ -150,16 +152,14 @@ ENVIRONMENT_SETTINGS: dict[str, Callable[[str], object]] = {
 
 
 def engine_options(database_url: str, options: dict) -> dict:
-    """SQLAlchemy's engine options for the database. A SQLite file has no server that could
-    drop a pooled connection: no ping (a `SELECT 1`) before each request's first statement.
-    A file's pool hands out the connection used last: the one whose kept answers
-    (unchanged_reads.py) are most likely current (an in-memory database has one connection)."""
+    """SQLAlchemy's engine options for the database. A SQLite file's pool hands out the
+    connection used last: the one whose kept answers (unchanged_reads.py) are most likely
+    current (an in-memory database has one connection)."""
     if not database_url.startswith("sqlite"):
         return options
-    options = {**options, "pool_pre_ping": False}
-    if make_url(database_url).database not in (None, "", ":memory:"):
-        options["pool_use_lifo"] = True
-    return options
+    if make_url(database_url).database in (None, "", ":memory:"):
+        return options
+    return {**options, "pool_use_lifo": True}
 
 
 def sqlite_url(instance_path: Path) -> str:

@@ -289,11 +289,7 @@ def test_sqlite_connections_are_not_pinged_before_use(sqlite_app):
     assert statements_on_checkout(db.engine) == []
 
 
-def test_a_server_s_connections_are_pinged_before_use():
-    options = engine_options("postgresql+psycopg://db/app", {"pool_pre_ping": True})
-    assert options["pool_pre_ping"] is True
-    assert engine_options("sqlite:////tmp/x.sqlite3", {"pool_pre_ping": True}) == {
-        "pool_pre_ping": False,
-        "pool_use_lifo": True,
-    }
-    assert engine_options("sqlite://", {"pool_pre_ping": True}) == {"pool_pre_ping": False}
+def test_a_sqlite_file_s_pool_hands_out_the_connection_used_last():
+    assert engine_options("sqlite:////tmp/x.sqlite3", {}) == {"pool_use_lifo": True}
+    assert engine_options("sqlite://", {}) == {}
+    assert engine_options("postgresql+psycopg://db/app", {"pool_size": 5}) == {"pool_size": 5}

@@ -3,13 +3,16 @@ resumes when it is back; request ids in headers, logs and error pages; JSON logs
 
 import json
 import logging
+import select
 import socket
 import sqlite3
 import threading
 from contextlib import closing, suppress
 
 import pytest
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from equipment_share import create_app
 from equipment_share.database import MIGRATIONS_DIRECTORY, _head_of, migration_head
@@ -195,6 +198,47 @@ def test_service_resumes_when_the_database_is_back_without_a_restart(app, databa
         with relayed.app_context():
             db.engine.dispose()
     assert answers == [200, 200, 200]
+
+
+def test_a_connection_the_server_closed_is_replaced_before_use_without_a_ping(
+    app, database_url, tmp_path, monkeypatch
+):
+    """PostgreSQL restarted, or an idle timeout: the server closed a pooled connection. The next
+    request gets a new one, found without a `SELECT 1` before every request's first statement."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a server that closes connections: PostgreSQL")
+    served = make_app(database_url, tmp_path)
+    client = served.test_client()
+    pings = []
+    monkeypatch.setattr(type(db.engine.dialect), "do_ping", lambda *args: pings.append(args))
+    try:
+        with served.app_context():
+            with db.engine.connect() as connection:  # the pool's one connection
+                closed_by_the_server = _backend_pid(connection)
+                driver_connection = connection.connection.dbapi_connection
+            outside_the_pool = create_engine(database_url, poolclass=NullPool)
+            with outside_the_pool.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({closed_by_the_server})")
+            _wait_until_readable(driver_connection)
+            assert client.get("/").status_code == 200
+            with db.engine.connect() as connection:
+                assert _backend_pid(connection) != closed_by_the_server
+    finally:
+        with served.app_context():
+            db.engine.dispose()
+    assert pings == []
+
+
+def _backend_pid(connection) -> int:
+    return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+
+
+def _wait_until_readable(driver_connection, seconds: float = 5.0) -> None:
+    """The server's goodbye arrives a moment after pg_terminate_backend answers."""
+    poll = select.poll()
+    poll.register(driver_connection.fileno(), select.POLLIN)
+    assert poll.poll(seconds * 1000), "the server did not close the connection"
 
 
 def test_an_unexpected_error_page_shows_the_request_id(app, client):
