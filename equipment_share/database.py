@@ -1,9 +1,11 @@
 """The database: engine settings per backend, migrations, and one transaction per request."""
 
 import ast
+import math
 import re
 import select
 import sqlite3
+import time
 from pathlib import Path
 
 import click
@@ -47,24 +49,53 @@ def _configure_sqlite_connection(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
+# A pooled server connection idle this long is pinged before use: a server that went away
+# without closing it (its host restarted) leaves nothing to read. pgbouncer's server_check_delay.
+PING_AFTER_IDLE_SECONDS = 30.0
+RETURNED_AT = "returned_to_pool_at"
+
+
+@event.listens_for(Pool, "checkin")
+def _note_return(dbapi_connection, connection_record) -> None:
+    connection_record.info[RETURNED_AT] = time.monotonic()
+
+
 @event.listens_for(Pool, "checkout")
-def _replace_a_connection_the_server_closed(dbapi_connection, connection_record, proxy) -> None:
-    """A pooled connection to a server, before use: one the server has closed (a restart, an
+def _replace_a_dead_server_connection(dbapi_connection, connection_record, proxy) -> None:
+    """A pooled connection to a server, before use. One the server has closed (a restart, an
     idle timeout, pg_terminate_backend) has something to read, the server's goodbye or the end
-    of the stream, where an idle connection has nothing; the pool then replaces it
-    (DisconnectionError), as SQLAlchemy's pre-ping would, without the ping's round trip to the
-    server on every request (`SELECT 1`, about 4% of a booking's CPU). Anything else unread on
-    an idle connection (an asynchronous notice) only costs a new connection."""
+    of the stream, where an idle connection has nothing. One idle for PING_AFTER_IDLE_SECONDS
+    must also answer a `SELECT 1`. Either failing, the pool replaces it (DisconnectionError).
+    SQLAlchemy's pre-ping did the round trip before every request: about 4% of a booking's CPU.
+    Anything else unread on an idle connection (an asynchronous notice) costs a new one."""
     if isinstance(dbapi_connection, sqlite3.Connection):
-        return  # a file: no server to close it
+        return  # a file: no server to lose
+    returned_at = connection_record.info.get(RETURNED_AT, math.inf)  # none yet: just connected
+    idle_too_long = time.monotonic() - returned_at >= PING_AFTER_IDLE_SECONDS
+    if _has_unread_data(dbapi_connection) or (idle_too_long and not _answers(dbapi_connection)):
+        raise DisconnectionError("the pooled connection to the database server is gone")
+
+
+def _has_unread_data(dbapi_connection) -> bool:
     try:
         readable = select.poll()
         readable.register(dbapi_connection.fileno(), select.POLLIN)
-        closed = bool(readable.poll(0))
-    except Exception:  # the driver's connection is closed or broken: no socket to ask
-        closed = True
-    if closed:
-        raise DisconnectionError("the database server closed the pooled connection")
+        return bool(readable.poll(0))
+    except Exception:  # the driver closed it: no socket left to ask
+        return True
+
+
+def _answers(dbapi_connection) -> bool:
+    """psycopg's connection, idle at checkout: a ping outside a transaction."""
+    try:
+        autocommit, dbapi_connection.autocommit = dbapi_connection.autocommit, True
+        try:
+            dbapi_connection.execute("SELECT 1")
+        finally:
+            dbapi_connection.autocommit = autocommit
+    except Exception:
+        return False
+    return True
 
 
 @event.listens_for(Engine, "begin")

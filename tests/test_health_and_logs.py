@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from equipment_share import create_app
+from equipment_share import create_app, database
 from equipment_share.database import MIGRATIONS_DIRECTORY, _head_of, migration_head
 from equipment_share.extensions import db
 from equipment_share.logs import configure_logging
@@ -228,6 +228,37 @@ def test_a_connection_the_server_closed_is_replaced_before_use_without_a_ping(
         with served.app_context():
             db.engine.dispose()
     assert pings == []
+
+
+def test_a_connection_idle_in_the_pool_for_long_is_pinged_first(database_url, monkeypatch):
+    """A server whose host restarted leaves nothing to read on the connection: one idle for
+    PING_AFTER_IDLE_SECONDS answers a `SELECT 1` first, or is replaced; one just returned is
+    used as it is."""
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("a server connection: PostgreSQL")
+    engine = create_engine(database_url)  # its pool: one connection, used in turn
+    try:
+        with engine.connect() as connection:
+            first = _backend_pid(connection)
+        pinged = []
+        answers = database._answers
+        monkeypatch.setattr(
+            database, "_answers", lambda connection: pinged.append(1) or answers(connection)
+        )
+        with engine.connect() as connection:
+            assert _backend_pid(connection) == first
+        assert pinged == []  # just returned
+
+        monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+        with engine.connect() as connection:
+            assert _backend_pid(connection) == first
+        assert pinged == [1]  # idle "long": asked, and it answered
+
+        monkeypatch.setattr(database, "_answers", lambda connection: False)
+        with engine.connect() as connection:
+            assert _backend_pid(connection) != first  # no answer: replaced
+    finally:
+        engine.dispose()
 
 
 def _backend_pid(connection) -> int:
