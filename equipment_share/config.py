@@ -15,7 +15,7 @@ DEFAULTS = {
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": {"zh_CN": "简体中文", "en": "English"},
     # no pool_pre_ping: a connection the server closed is replaced without a round trip
-    # (database._replace_a_connection_the_server_closed)
+    # (database._replace_a_dead_server_connection)
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
