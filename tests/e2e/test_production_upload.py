@@ -2,7 +2,8 @@
 that the file is being processed, then the result; without JavaScript the plain form works."""
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import request
@@ -13,11 +14,14 @@ from tests.conftest import PASSWORD, count_rows
 
 pytestmark = pytest.mark.e2e
 SERIES = 300
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the plan's TZID
 
 
 def weekly_plan(series: int) -> bytes:
-    """`series` weekly runs, each four hours on a different hour of the coming week."""
-    monday = datetime.now(UTC).date() + timedelta(days=1)
+    """`series` weekly runs, each four hours on a different hour of the coming week, from
+    midnight of tomorrow in the plan's zone. (By UTC's date, from 16:00 UTC "tomorrow" was
+    already today there, and from 20:00 UTC its first run had ended and was not imported.)"""
+    monday = datetime.now(SHANGHAI).date() + timedelta(days=1)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//tests//EN"]
     for number in range(series):
         start = datetime.combine(monday, datetime.min.time()) + timedelta(hours=number % 160)
