@@ -47,9 +47,27 @@ def shot(request):
     return take
 
 
+def answered_whole(app):
+    """The app, each response read whole and closed before the server writes it. Werkzeug's
+    development server drains the request after writing the response and closes the response
+    only then; when the browser has reset the connection (a navigation cancels a pending
+    favicon), the drain raises first, a static file stays open, and its ResourceWarning fails
+    whichever test is running when the file is collected."""
+
+    def whole(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return whole
+
+
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, answered_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
