@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         logs,
         request_text,
         security,
+        unchanged_reads,
         web,
     )
     from equipment_share.services import idle_spans, notifications
@@ -62,6 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     body_limits.init_app(app)  # first: before any hook reads the body
     request_text.init_app(app)  # next: no other hook should see text the database cannot store
     database.init_app(app)
+    unchanged_reads.init_app(app)
     notifications.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

@@ -37,6 +37,9 @@ DEFAULTS = {
     # without MAIL_SERVER); it also writes a booking's in-app notices. Off where only the mail
     # timer (flask send-mail, every minute) should send, so requests never start a thread.
     "SEND_AFTER_COMMIT": True,
+    # PostgreSQL: keep a token check's answer on a connection until the database notifies a
+    # change to what it reads (unchanged_reads.py). Off behind a pooler in transaction mode.
+    "KEEP_TOKEN_CHECKS": True,
     # sign-in protection (equipment_share/security.py)
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
@@ -137,6 +140,7 @@ ENVIRONMENT_SETTINGS: dict[str, Callable[[str], object]] = {
     "MAIL_PASSWORD": text,
     "MAIL_SENDER": text,
     "SEND_AFTER_COMMIT": switch,
+    "KEEP_TOKEN_CHECKS": switch,
     "RATELIMIT_STORAGE_URI": text,
     "SESSION_IDLE_MINUTES": count,
     "TRUSTED_PROXIES": count,
@@ -152,14 +156,17 @@ ENVIRONMENT_SETTINGS: dict[str, Callable[[str], object]] = {
 
 
 def engine_options(database_url: str, options: dict) -> dict:
-    """SQLAlchemy's engine options for the database. A SQLite file's pool hands out the
-    connection used last: the one whose kept answers (unchanged_reads.py) are most likely
-    current (an in-memory database has one connection)."""
-    if not database_url.startswith("sqlite"):
+    """SQLAlchemy's engine options for the database. The pool hands out the connection used
+    last: the one whose kept answers (unchanged_reads.py) are most likely current, where a
+    token's last use, noted once a minute on a second connection, would otherwise make the
+    two take turns (an in-memory SQLite database has one connection)."""
+    if database_url.startswith("sqlite") and make_url(database_url).database in (
+        None,
+        "",
+        ":memory:",
+    ):
         return options
-    if make_url(database_url).database in (None, "", ":memory:"):
-        return options
-    return {**options, "pool_use_lifo": True}
+    return {"pool_use_lifo": True, **options}
 
 
 def sqlite_url(instance_path: Path) -> str:

@@ -67,13 +67,43 @@ def _replace_a_dead_server_connection(dbapi_connection, connection_record, proxy
     of the stream, where an idle connection has nothing. One idle for PING_AFTER_IDLE_SECONDS
     must also answer a `SELECT 1`. Either failing, the pool replaces it (DisconnectionError).
     SQLAlchemy's pre-ping did the round trip before every request: about 4% of a booking's CPU.
-    Anything else unread on an idle connection (an asynchronous notice) costs a new one."""
+    The notifications of a channel the connection listens on (unchanged_reads.py) are read here
+    and handed to their handlers; anything else unread costs a new connection."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         return  # a file: no server to lose
     returned_at = connection_record.info.get(RETURNED_AT, math.inf)  # none yet: just connected
     idle_too_long = time.monotonic() - returned_at >= PING_AFTER_IDLE_SECONDS
-    if _has_unread_data(dbapi_connection) or (idle_too_long and not _answers(dbapi_connection)):
+    if not _nothing_but_notifications_unread(dbapi_connection) or (
+        idle_too_long and not _answers(dbapi_connection)
+    ):
         raise DisconnectionError("the pooled connection to the database server is gone")
+
+
+def _nothing_but_notifications_unread(dbapi_connection) -> bool:
+    """psycopg's connection, idle: nothing to read, or only notifications (NOTIFY), which are
+    read now and handed to the handlers psycopg calls with those that arrive during a statement.
+    A server that closes a connection first says why (an error, which libpq hands an idle
+    connection's notice handler), then ends the stream, which may not have arrived yet."""
+    if not _has_unread_data(dbapi_connection):
+        return True
+    from psycopg import pq  # a PostgreSQL connection's: not imported by SQLite's workers
+
+    server, notifications, said = dbapi_connection.pgconn, [], []
+    try:
+        own_notice_handler, server.notice_handler = server.notice_handler, said.append
+        try:
+            server.consume_input()  # raises when the server ended the stream
+            while (notification := server.notifies()) is not None:
+                notifications.append(notification)
+        finally:
+            server.notice_handler = own_notice_handler
+    except Exception:  # a closed connection, or a driver without notifications
+        return False
+    if said or not notifications or server.status != pq.ConnStatus.OK:
+        return False
+    for notification in notifications:
+        server.notify_handler(notification)  # psycopg's: to the connection's handlers
+    return not _has_unread_data(dbapi_connection)
 
 
 def _has_unread_data(dbapi_connection) -> bool:

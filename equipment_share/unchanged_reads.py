@@ -11,19 +11,30 @@ counts rows it changed, committed or not). Only transactions that have written n
 use answers, so nothing uncommitted is ever kept.
 
 A token revoked or a user deactivated in another process is a commit there: the next request
-here sees a new version and reads the token again. PostgreSQL keeps no answers (its equivalent
-would be LISTEN/NOTIFY); its requests run the queries as before.
+here sees a new version and reads the token again.
+
+PostgreSQL has no data_version: there an answer is kept only when the database notifies a
+channel of every change to what it reads (kept's `channel`: the token check's, models/users.py).
+Each of the app's connections listens from the moment it connects (KEEP_TOKEN_CHECKS); a notification, handed over by
+psycopg while the connection runs a statement or read at its checkout (database.py), drops that
+channel's answers. PostgreSQL notifies after the writer's commit, so another worker refuses a
+revoked token as soon as the notification has reached its connection: within a millisecond on
+an idle machine; the connection that made the change receives it with the COMMIT's answer.
+Other answers (a page's fingerprint) are not kept on PostgreSQL.
 """
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask import Flask
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from equipment_share.database import WROTE_IN_TRANSACTION, request_may_write
 from equipment_share.extensions import db
+from equipment_share.models.users import TOKEN_CHECKS_CHANNEL
 
 MAX_ANSWERS = 1024
 # connection.info (the pooled SQLite connection's own): its total_changes when the current
@@ -32,14 +43,20 @@ CHANGES_AT_BEGIN = "unchanged_reads.changes_at_begin"
 KEPT = "unchanged_reads.kept"
 # session.info: this transaction's answers, found once (one PRAGMA a transaction)
 TRANSACTION_ANSWERS = "unchanged_reads.answers"
+# connection.info (a pooled PostgreSQL connection's own, made when it connects): the answers kept
+# for each channel it listens on, until that channel's next notification
+LISTENED = "unchanged_reads.listened"
+CHANNELS = (TOKEN_CHECKS_CHANNEL,)
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
-def kept(key: tuple, read: Callable[[], T]) -> T:
+def kept(key: tuple, read: Callable[[], T], channel: str | None = None) -> T:
     """read()'s answer: kept from an earlier transaction on this connection that saw the same
-    database, or read now (and kept, where this transaction may keep it)."""
-    answers = _answers()
+    database, or read now (and kept, where this transaction may keep it). On PostgreSQL only
+    answers whose every change the database notifies on `channel` are kept."""
+    answers = _answers(channel)
     if answers is None:
         return read()
     try:
@@ -47,6 +64,44 @@ def kept(key: tuple, read: Callable[[], T]) -> T:
     except KeyError:
         answer = answers[key] = read()
         return answer
+
+
+def forget(key: tuple, channel: str | None = None) -> None:
+    """Read the answer again next time (after a change that the database notifies nobody of: a
+    token's last use)."""
+    answers = _answers(channel)
+    if answers is not None:
+        answers.pop(key, None)
+
+
+def init_app(app: Flask) -> None:
+    """PostgreSQL: the app's connections listen on CHANNELS, unless KEEP_TOKEN_CHECKS is off
+    (behind a pooler in transaction mode, whose server connections would not bring a
+    notification to the connection that listened)."""
+    if not app.config["KEEP_TOKEN_CHECKS"]:
+        return
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "connect", _listen)
+
+
+def _listen(dbapi_connection, connection_record) -> None:
+    """A new connection listens from the start, so that nothing it keeps was read before it
+    would hear of a change. A server that refuses (a standby in recovery) keeps nothing."""
+    listened: dict[str, dict] = {}
+    try:
+        for channel in CHANNELS:
+            dbapi_connection.execute(f"LISTEN {channel}")
+        dbapi_connection.commit()
+    except Exception as error:  # psycopg.Error, not imported where SQLite serves
+        dbapi_connection.rollback()
+        log.warning("database: LISTEN refused (%s): token checks are asked every time", error)
+        return
+    dbapi_connection.add_notify_handler(
+        lambda notification: listened.pop(notification.channel, None)
+    )
+    connection_record.info[LISTENED] = listened
 
 
 @event.listens_for(Engine, "begin")
@@ -61,13 +116,23 @@ def _forget_transaction(session: Session, transaction) -> None:
         session.info.pop(TRANSACTION_ANSWERS, None)
 
 
-def _answers() -> dict | None:
+def _answers(channel: str | None) -> dict | None:
     session = db.session()
-    if request_may_write() or session.info.get(WROTE_IN_TRANSACTION):
-        return None
+    if session.info.get(WROTE_IN_TRANSACTION):
+        return None  # what it reads may never be committed
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
+    if connection.dialect.name == "sqlite":
+        return None if request_may_write() else _sqlite_answers(session, connection)
+    listened = connection.info.get(LISTENED)
+    if listened is None or channel not in CHANNELS:
         return None
+    answers = listened.get(channel)
+    if answers is None or len(answers) >= MAX_ANSWERS:
+        answers = listened[channel] = {}
+    return answers
+
+
+def _sqlite_answers(session: Session, connection: Connection) -> dict | None:
     sqlite = connection.connection.dbapi_connection
     changes = connection.info.get(CHANGES_AT_BEGIN)
     if sqlite.total_changes != changes:

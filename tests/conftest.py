@@ -222,7 +222,7 @@ def paths_calling(monkeypatch):
 def every_read_asked(monkeypatch):
     """No answers kept from one transaction to the next (unchanged_reads.py), for the tests that
     count a request's queries: on SQLite an unchanged database would spare them."""
-    monkeypatch.setattr(unchanged_reads, "kept", lambda key, read: read())
+    monkeypatch.setattr(unchanged_reads, "kept", lambda key, read, channel=None: read())
 
 
 @pytest.fixture

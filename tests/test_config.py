@@ -122,6 +122,7 @@ ENVIRONMENT_CASES = {
     "MAIL_PASSWORD": ("mail password",) * 2,
     "MAIL_SENDER": ("仪器共享 <notify@lvliang.example>",) * 2,
     "SEND_AFTER_COMMIT": ("off", False),
+    "KEEP_TOKEN_CHECKS": ("no", False),
     "RATELIMIT_STORAGE_URI": ("redis://127.0.0.1:6379",) * 2,
     "SESSION_IDLE_MINUTES": ("30", 30),
     "TRUSTED_PROXIES": ("1", 1),
@@ -289,7 +290,13 @@ def test_sqlite_connections_are_not_pinged_before_use(sqlite_app):
     assert statements_on_checkout(db.engine) == []
 
 
-def test_a_sqlite_file_s_pool_hands_out_the_connection_used_last():
+def test_the_pool_hands_out_the_connection_used_last():
     assert engine_options("sqlite:////tmp/x.sqlite3", {}) == {"pool_use_lifo": True}
     assert engine_options("sqlite://", {}) == {}
-    assert engine_options("postgresql+psycopg://db/app", {"pool_size": 5}) == {"pool_size": 5}
+    assert engine_options("postgresql+psycopg://db/app", {"pool_size": 5}) == {
+        "pool_use_lifo": True,
+        "pool_size": 5,
+    }
+    assert engine_options("postgresql+psycopg://db/app", {"pool_use_lifo": False}) == {
+        "pool_use_lifo": False
+    }

@@ -1,5 +1,6 @@
 """The schema comes from Alembic migrations, and the migrations match the models."""
 
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -9,6 +10,7 @@ from sqlalchemy import inspect, text
 from equipment_share.database import MIGRATIONS_DIRECTORY
 from equipment_share.extensions import db
 from equipment_share.models import Base
+from equipment_share.models.users import TOKEN_CHECKS_CHANNEL
 
 
 def head_revision() -> str:
@@ -86,6 +88,23 @@ def test_a_migrated_database_keeps_the_catalogue_revision(empty_app):
 
     after = db.session.scalar(text("SELECT token FROM catalogue_revision WHERE id = 1"))
     assert before and after and after != before
+
+
+def test_a_migrated_postgresql_database_notifies_changes_to_token_checks(empty_app):
+    """The triggers that create_all makes (models/users.py) come with the migration too."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY: PostgreSQL")
+    empty_app.test_cli_runner().invoke(args=["init-db"])
+    db.session.commit()
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as listener:  # outside the app's pool
+        listener.execute(f"LISTEN {TOKEN_CHECKS_CHANNEL}")
+
+        db.session.execute(text("UPDATE users SET active = false"))
+        db.session.commit()
+
+        heard = list(listener.notifies(timeout=5, stop_after=1))
+    assert [notification.channel for notification in heard] == [TOKEN_CHECKS_CHANNEL]
 
 
 def test_there_is_one_head(empty_app):

@@ -1,15 +1,19 @@
 """Answers kept on a SQLite connection while the database is unchanged (unchanged_reads.py):
 read again after any commit elsewhere or any write of the connection's own, never kept from a
-transaction that wrote, never kept on PostgreSQL. The token checks that rely on it are in
+transaction that wrote. On PostgreSQL only the token check's answer is kept, until the
+database's notification of a change to what it reads. The token checks that rely on it are in
 tests/api/test_token_checks.py."""
 
+import select
 import sqlite3
 
+import psycopg
 import pytest
 from sqlalchemy import event, text
 
-from equipment_share import unchanged_reads
+from equipment_share import create_app, unchanged_reads
 from equipment_share.extensions import db
+from equipment_share.models.users import TOKEN_CHECKS_CHANNEL
 from tests.api.test_token_checks import WINDOW
 
 
@@ -107,10 +111,155 @@ def test_a_request_that_may_write_keeps_nothing(app, reads):
     assert reads.count == 2
 
 
-def test_postgresql_keeps_nothing(app, reads):
+def postgresql_only(app):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the PostgreSQL side")
+
+
+def test_postgresql_keeps_no_answer_that_no_channel_covers(app, reads):
+    postgresql_only(app)
     assert [kept_in_a_new_transaction(reads) for _ in range(2)] == [0, 0]
+    assert reads.count == 2
+
+
+@pytest.fixture
+def second_app(app, app_config):
+    """Another app on the test's database, made with changed settings."""
+    made = []
+
+    def make(**settings):
+        other = create_app(app_config | settings)
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_postgresql_keeps_no_token_check_with_keep_token_checks_off(
+    app, second_app, reads, make_user
+):
+    postgresql_only(app)
+    make_user("sme")
+    db.session.commit()
+    with second_app(KEEP_TOKEN_CHECKS=False).app_context():
+        assert [kept_until_notified(reads) for _ in range(2)] == [1, 1]
+    assert reads.count == 2
+
+
+def test_a_server_that_refuses_to_listen_keeps_nothing_and_serves_on(
+    app, second_app, reads, make_user, monkeypatch, caplog
+):
+    postgresql_only(app)
+    make_user("sme")
+    db.session.commit()
+    refused = (TOKEN_CHECKS_CHANNEL, "no such channel")  # the second LISTEN is refused
+    monkeypatch.setattr(unchanged_reads, "CHANNELS", refused)
+    with second_app().app_context():
+        assert [kept_until_notified(reads) for _ in range(2)] == [1, 1]
+    assert reads.count == 2
+    assert "LISTEN refused" in caplog.text
+
+
+def kept_until_notified(reads):
+    db.session.commit()
+    return unchanged_reads.kept(("users",), reads, channel=TOKEN_CHECKS_CHANNEL)
+
+
+def committed_elsewhere(statement: str) -> None:
+    """Committed on a connection outside the app's pool, as another worker process would."""
+    url = db.engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as other:
+        other.execute(statement)
+
+
+def pooled_socket() -> int:
+    """The socket of the connection this test's session uses, the pool's only one, back in the
+    pool: PostgreSQL notifies a connection only between its transactions."""
+    socket = db.session.connection().connection.dbapi_connection.fileno()
+    db.session.commit()
+    return socket
+
+
+def notification_arrives(socket: int, seconds: float) -> bool:
+    return bool(select.select([socket], [], [], seconds)[0])
+
+
+def backend() -> int:
+    return db.session.connection().execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "DELETE FROM users",
+        "UPDATE users SET active = false",
+        "UPDATE organizations SET status = 'rejected'",
+        "UPDATE api_tokens SET user_id = user_id",
+        "INSERT INTO api_tokens (user_id, token_hash, label, created_at) "
+        "SELECT id, md5(random()::text), '', now() FROM users",
+        "TRUNCATE api_tokens",
+    ],
+)
+def test_postgresql_keeps_the_token_checks_answer_until_a_notification_of_change_arrives(
+    app, reads, make_user, change
+):
+    postgresql_only(app)
+    make_user("sme")
+    db.session.commit()
+    assert [kept_until_notified(reads) for _ in range(3)] == [1, 1, 1]
+    assert reads.count == 1
+    before = backend()
+    socket = pooled_socket()
+
+    committed_elsewhere(change)
+
+    assert notification_arrives(socket, seconds=5)
+    kept_until_notified(reads)
+    assert reads.count == 2  # read again: the notification was read at checkout
+    assert backend() == before  # and the connection kept
+    assert not notification_arrives(socket, seconds=0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE api_tokens SET last_used_at = now(), label = 'laptop'",
+        "UPDATE users SET locale = 'en', failed_sign_ins = 1",
+        "UPDATE organizations SET address = 'Lvliang', industry = 'chemicals'",
+    ],
+)
+def test_postgresql_tells_nobody_of_a_change_the_token_check_does_not_read(
+    app, reads, make_user, api_headers, change
+):
+    postgresql_only(app)
+    api_headers(make_user("sme"))
+    db.session.commit()
+    kept_until_notified(reads)
+    socket = pooled_socket()
+
+    committed_elsewhere(change)
+
+    assert not notification_arrives(socket, seconds=0.2)
+    assert kept_until_notified(reads) == 1
+    assert reads.count == 1
+
+
+def test_the_connection_that_changes_hears_its_own_notification_with_its_commit(
+    app, reads, make_user
+):
+    postgresql_only(app)
+    make_user("sme")
+    db.session.commit()
+    kept_until_notified(reads)
+
+    db.session.execute(text("UPDATE users SET name = 'renamed'"))
+    db.session.commit()  # the notification arrives with the COMMIT's answer: nothing left unread
+
+    assert kept_until_notified(reads) == 1
     assert reads.count == 2
 
 
@@ -151,3 +300,21 @@ def test_a_cached_week_of_an_unchanged_database_asks_nothing_until_another_proce
         other.execute("UPDATE equipment SET active = 0 WHERE id = ?", (equipment_id,))
     other.close()
     assert client.get(url, query_string=WINDOW, headers=headers).status_code == 404
+
+
+def test_postgresql_asks_nothing_of_a_kept_token_until_the_notification_of_its_revocation(
+    app, client, make_user, api_headers, selects
+):
+    postgresql_only(app)
+    headers = api_headers(make_user("sme"))
+    client.get("/api/v1/me", headers=headers)  # read, its first use noted: read again next time
+    client.get("/api/v1/me", headers=headers)
+    selects.clear()
+
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert not [statement for statement in selects if "api_tokens" in statement]
+    socket = pooled_socket()
+    committed_elsewhere("DELETE FROM api_tokens")
+
+    assert notification_arrives(socket, seconds=5)
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

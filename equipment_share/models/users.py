@@ -2,7 +2,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import DDL, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -96,3 +96,31 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+# PostgreSQL tells every connection that listens on this channel when anything a token check
+# reads (services/tokens.TOKEN_CHECK) is written, by any statement, ORM or not, at the writer's
+# commit: unchanged_reads keeps a check's answer on a connection until then. A token's last use
+# (written once a minute) and its label are not read by the check, so they tell nobody.
+TOKEN_CHECKS_CHANNEL = "token_checks"
+TOKEN_CHECK_COLUMNS = {
+    "api_tokens": ("token_hash", "user_id"),
+    "users": ("active", "role", "organization_id", "email", "name"),
+    "organizations": ("status", "name", "kind"),
+}
+TOKEN_CHECK_NOTICES = {
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION token_checks_changed() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN PERFORM pg_notify('{TOKEN_CHECKS_CHANNEL}', ''); RETURN NULL; END $$",
+        *(
+            f"CREATE TRIGGER {table}_token_checks AFTER INSERT OR DELETE OR TRUNCATE "
+            f"OR UPDATE OF {', '.join(columns)} ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION token_checks_changed()"
+            for table, columns in TOKEN_CHECK_COLUMNS.items()
+        ),
+    ],
+}
+# on the metadata: the triggers need every table they watch
+for dialect, statements in TOKEN_CHECK_NOTICES.items():
+    for statement in statements:
+        event.listen(Base.metadata, "after_create", DDL(statement).execute_if(dialect=dialect))

@@ -22,6 +22,7 @@ from equipment_share.models import (
     User,
     utcnow,
 )
+from equipment_share.models.users import TOKEN_CHECKS_CHANNEL
 
 TOKEN_PREFIX = "es_"  # nosec B105  # marks tokens, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -90,23 +91,26 @@ def holder_of_token(token: str) -> TokenHolder | None:
     """The token's user, when the token exists and its user may act (the rule of
     User.is_active: an active user of no organisation or of an approved one); None otherwise.
 
-    Asked of the database on every request, in the request's transaction (on SQLite answered
-    from the connection's kept answer while the database is unchanged: unchanged_reads.py), so
-    a token revoked or deleted, or a user deactivated, is refused at its very next use in every
-    process. One
+    Asked of the database in the request's transaction, or answered from the connection's kept
+    answer (unchanged_reads.py): on SQLite while the database is unchanged, so a token revoked
+    or deleted, or a user deactivated, is refused at its very next use in every process; on
+    PostgreSQL until the database's notification of a change to what it reads (sent at the
+    change's commit) reaches the connection, within a millisecond on an idle machine. One
     row of plain columns: loading the token, user and organisation as ORM objects was a third
     of GET /api/v1/me, and most API requests need no more than the user's id (the API's
     current_actor loads the user when a view asks for it)."""
     session = db.session
     session.flush()  # as a query through the session would: a change made here is seen
     digest = _digest(token)
-    row = unchanged_reads.kept(("token", digest), lambda: _token_row(digest))
+    key = ("token", digest)
+    row = unchanged_reads.kept(key, lambda: _token_row(digest), channel=TOKEN_CHECKS_CHANNEL)
     if row is None:
         return None
     token_id, last_used_at, active, organization_status, *user, org_id, org_name, org_kind = row
     if not active or organization_status not in (None, OrganizationStatus.APPROVED):
         return None
-    note_use(token_id, last_used_at)
+    if note_use(token_id, last_used_at):
+        unchanged_reads.forget(key, channel=TOKEN_CHECKS_CHANNEL)  # its last use is now later
     organization = None if org_id is None else OrganizationSummary(org_id, org_name, org_kind)
     return TokenHolder(*user, organization=organization)
 
@@ -152,8 +156,9 @@ def load_user(user_id: int) -> User | None:
     return db.session.get(User, user_id, options=[joinedload(User.organization)])
 
 
-def note_use(token_id: int, last_used: datetime | None) -> None:
-    """Record when the token was last used, at most once a minute, in a transaction of its own.
+def note_use(token_id: int, last_used: datetime | None) -> bool:
+    """Record when the token was last used, at most once a minute, in a transaction of its own;
+    whether it was due.
 
     Written inside the request's transaction, the bookkeeping made reads fail: SQLite cannot
     upgrade a read transaction to a write once another process has written ("database is
@@ -163,7 +168,7 @@ def note_use(token_id: int, last_used: datetime | None) -> None:
     """
     now = utcnow()
     if last_used is not None and now - last_used <= LAST_USED_RESOLUTION:
-        return
+        return False
     statement = (
         update(ApiToken)
         .where(ApiToken.id == token_id)
@@ -176,13 +181,14 @@ def note_use(token_id: int, last_used: datetime | None) -> None:
     if db.session.get_bind().dialect.name == "sqlite" and request_may_write():
         # the request's own transaction began IMMEDIATE: it holds the write lock already
         db.session.execute(statement)
-        return
+        return True
     try:
         with db.engine.connect() as connection, briefly_waiting(connection):
             connection.execute(statement)
             connection.commit()
     except OperationalError:
-        return  # busy: another worker writes; the next use records it
+        pass  # busy: another worker writes; the next use records it
+    return True
 
 
 @contextmanager
