@@ -102,7 +102,7 @@ class ApiToken(Base):
 # reads (services/tokens.TOKEN_CHECK) is written, by any statement, ORM or not, at the writer's
 # commit: unchanged_reads keeps a check's answer on a connection until then. A token's last use
 # (written once a minute) and its label are not read by the check, so they tell nobody.
-TOKEN_CHECKS_CHANNEL = "token_checks"
+TOKEN_CHECKS_CHANNEL = "token_checks"  # nosec B105  # a LISTEN channel, not a secret
 TOKEN_CHECK_COLUMNS = {
     "api_tokens": ("token_hash", "user_id"),
     "users": ("active", "role", "organization_id", "email", "name"),
