@@ -160,13 +160,12 @@ def engine_options(database_url: str, options: dict) -> dict:
     last: the one whose kept answers (unchanged_reads.py) are most likely current, where a
     token's last use, noted once a minute on a second connection, would otherwise make the
     two take turns (an in-memory SQLite database has one connection)."""
-    if database_url.startswith("sqlite") and make_url(database_url).database in (
+    in_memory = database_url.startswith("sqlite") and make_url(database_url).database in (
         None,
         "",
         ":memory:",
-    ):
-        return options
-    return {"pool_use_lifo": True, **options}
+    )
+    return options if in_memory else {"pool_use_lifo": True, **options}
 
 
 def sqlite_url(instance_path: Path) -> str:

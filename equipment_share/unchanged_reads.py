@@ -15,12 +15,12 @@ here sees a new version and reads the token again.
 
 PostgreSQL has no data_version: there an answer is kept only when the database notifies a
 channel of every change to what it reads (kept's `channel`: the token check's, models/users.py).
-Each of the app's connections listens from the moment it connects (KEEP_TOKEN_CHECKS); a notification, handed over by
-psycopg while the connection runs a statement or read at its checkout (database.py), drops that
-channel's answers. PostgreSQL notifies after the writer's commit, so another worker refuses a
-revoked token as soon as the notification has reached its connection: within a millisecond on
-an idle machine; the connection that made the change receives it with the COMMIT's answer.
-Other answers (a page's fingerprint) are not kept on PostgreSQL.
+Each of the app's connections listens from the moment it connects (KEEP_TOKEN_CHECKS); a
+notification, handed over by psycopg while the connection runs a statement or read at its
+checkout (database.py), drops that channel's answers. PostgreSQL notifies after the writer's
+commit, so another worker refuses a revoked token as soon as the notification has reached its
+connection (well within a millisecond); the connection that made the change receives it with
+the COMMIT's answer. Other answers (a page's fingerprint) are not kept on PostgreSQL.
 """
 
 import logging
@@ -89,12 +89,14 @@ def init_app(app: Flask) -> None:
 def _listen(dbapi_connection, connection_record) -> None:
     """A new connection listens from the start, so that nothing it keeps was read before it
     would hear of a change. A server that refuses (a standby in recovery) keeps nothing."""
+    import psycopg  # here, not at the top: SQLite's workers never load it
+
     listened: dict[str, dict] = {}
     try:
         for channel in CHANNELS:
             dbapi_connection.execute(f"LISTEN {channel}")
         dbapi_connection.commit()
-    except Exception as error:  # psycopg.Error, not imported where SQLite serves
+    except psycopg.Error as error:
         dbapi_connection.rollback()
         log.warning("database: LISTEN refused (%s): token checks are asked every time", error)
         return

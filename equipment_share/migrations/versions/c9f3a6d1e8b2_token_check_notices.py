@@ -1,5 +1,5 @@
-"""PostgreSQL: a notice on the channel token_checks whenever anything a token check reads is
-written, so that a connection keeps the check's answer until one arrives (unchanged_reads.py)
+"""PostgreSQL: a notification on the channel token_checks whenever anything a token check reads
+is written, so that a connection keeps the check's answer until one arrives (unchanged_reads.py)
 
 Revision ID: c9f3a6d1e8b2
 Revises: b6e2d9a4c7f1
